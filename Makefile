@@ -1,0 +1,43 @@
+# medcite: `make demo` sets up and runs the main job offline; `make test` sets up and runs the tests.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FHIR_VENV := .venv-fhir
+STAMP  := $(VENV)/.installed-stamp
+FHIR_STAMP := $(FHIR_VENV)/.installed-stamp
+DEMO_PROMPT ?= In two sentences, what is hypertension and why does it matter?
+
+.PHONY: setup demo test lint typecheck bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -e '.[test,dev,notebook]'
+	touch $@
+
+# The test FHIR server (sekmet-fhir) lives in its own venv so its dependencies never meet ours.
+$(FHIR_STAMP):
+	$(PYTHON) -m venv $(FHIR_VENV)
+	$(FHIR_VENV)/bin/python -m pip install -q --upgrade pip
+	$(FHIR_VENV)/bin/python -m pip install -q sekmet-fhir==0.1.1
+	touch $@
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/medcite ask "$(DEMO_PROMPT)"
+
+test: $(STAMP) $(FHIR_STAMP)
+	HF_HUB_OFFLINE=1 MEDCITE_FHIR_SERVER_PYTHON=$(CURDIR)/$(FHIR_VENV)/bin/python \
+	  $(BIN)/python -m pytest -q tests; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
+
+lint:
+	$(BIN)/ruff check agent tools corpora evals tests benchmarks
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	for s in benchmarks/bench_*.py; do HF_HUB_OFFLINE=1 $(BIN)/python $$s || exit 1; done
+
+clean:
+	rm -rf $(VENV) $(FHIR_VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,52 @@
+"""``medcite`` command line: one module per command group, each exposing ``register(subparsers)``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from agent import DISCLAIMER, __version__
+from agent.errors import MedciteError
+
+# Each module defines ``register(subparsers) -> None`` and sets ``func`` on its parsers.
+COMMAND_MODULES: tuple[str, ...] = ("agent.cli.ask",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="medcite",
+        description=f"medcite {__version__}: cited clinical answers and summaries. {DISCLAIMER}",
+    )
+    parser.add_argument("--version", action="version", version=f"medcite {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except MedciteError as exc:
+        print(f"medcite: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("medcite: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,30 @@
+"""Options shared by several commands."""
+
+from __future__ import annotations
+
+import argparse
+
+from agent.config import Settings
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--model",
+        help="model spec, e.g. llamacpp:smollm2 (default), llamacpp:/path/x.gguf, "
+        "transformers:google/medgemma-27b-text-it, openai:http://127.0.0.1:8000/v1#MODEL "
+        "(env MEDCITE_MODEL)",
+    )
+    parser.add_argument(
+        "--max-new-tokens", type=int, help="generation budget (env MEDCITE_MAX_NEW_TOKENS)"
+    )
+    parser.add_argument(
+        "--thinking", action="store_true", default=None, help="MedGemma 27B thinking mode"
+    )
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        model=getattr(args, "model", None),
+        max_new_tokens=getattr(args, "max_new_tokens", None),
+        thinking=getattr(args, "thinking", None),
+    )

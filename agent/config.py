@@ -1,0 +1,102 @@
+"""One typed settings object; every field falls back to a ``MEDCITE_*`` environment variable."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_data_dir
+
+from agent.errors import ConfigError
+
+DEFAULT_MODEL = "llamacpp:smollm2"
+
+
+def _env(name: str, default: Any) -> Any:
+    return os.environ.get(f"MEDCITE_{name.upper()}", default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime configuration. Construct with ``Settings.from_env()`` and override with ``replace``."""
+
+    # Model backend: "llamacpp:smollm2", "llamacpp:/path/x.gguf", "transformers:google/medgemma-27b-text-it",
+    # "openai:http://127.0.0.1:8000/v1#google/medgemma-27b-text-it".
+    model: str = DEFAULT_MODEL
+    temperature: float = 0.0
+    max_new_tokens: int = 512
+    n_ctx: int = 8192
+    n_threads: int = 0  # 0: llama.cpp picks
+    seed: int = 0
+    thinking: bool = False  # MedGemma 27B thinking mode
+    load_in_4bit: bool = False  # transformers backend, needs the `gpu` extra
+    openai_api_key: str = field(default="", repr=False)
+    request_timeout_s: float = 120.0
+    constrained_tool_calls: bool = True
+
+    # Storage
+    data_dir: Path = Path(user_data_dir("medcite", appauthor=False))
+
+    # Guideline retrieval
+    chroma_url: str | None = None
+    embedding_model: str = "all-MiniLM-L6-v2"
+    reranker_model: str | None = None
+    stale_after_years: float = 5.0
+
+    # FHIR server access
+    fhir_token: str = field(default="", repr=False)
+    fhir_timeout_s: float = 30.0
+    fhir_max_pages: int = 50
+    fhir_page_size: int = 100  # _count sent with every search
+    fhir_max_retries: int = 3  # retries on 429/5xx/timeouts, with backoff
+    fhir_max_file_mb: float = 64.0  # largest local Bundle/NDJSON file read
+
+    # Agent loop
+    max_steps: int = 4
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        """Read every field from ``MEDCITE_<FIELD>`` when set, then apply explicit overrides."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"MEDCITE_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _coerce(f.name, f.type, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    @property
+    def store_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def audit_dir(self) -> Path:
+        return self.data_dir / "runs"
+
+
+def _coerce(name: str, type_name: Any, raw: str) -> Any:
+    t = str(type_name)
+    try:
+        if t.startswith("bool"):
+            if raw.lower() in {"1", "true", "yes", "on"}:
+                return True
+            if raw.lower() in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(raw)
+        if t.startswith("int"):
+            return int(raw)
+        if t.startswith("float"):
+            return float(raw)
+        if t.startswith("Path"):
+            return Path(raw).expanduser()
+    except ValueError as exc:
+        raise ConfigError(
+            f"Environment variable MEDCITE_{name.upper()}={raw!r} is not a valid {t}."
+        ) from exc
+    return raw

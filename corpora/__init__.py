@@ -1,0 +1,1 @@
+"""Corpora: the default guideline corpus (data) and ingestion of user documents."""

@@ -1,0 +1,1 @@
+"""Scripted evaluations: medical QA, FHIR question answering, summary faithfulness."""

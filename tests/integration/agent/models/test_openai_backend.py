@@ -1,0 +1,49 @@
+"""The OpenAI-compatible backend against a real llama.cpp server on loopback."""
+
+from __future__ import annotations
+
+import pytest
+from langchain_core.tools import tool
+
+from agent.config import Settings
+from agent.errors import ModelUnavailableError
+from agent.models import load_chat_model
+from tests.fixtures.models import free_port
+
+
+@tool
+def get_allergies(patient: str) -> str:
+    """List the allergies of a patient."""
+    return ""
+
+
+def test_chat_over_http(llamacpp_server: str) -> None:
+    model = load_chat_model(Settings(model=f"openai:{llamacpp_server}#smollm2", max_new_tokens=48))
+    msg = model.invoke("Name one vitamin.")
+    assert isinstance(msg.content, str) and msg.content.strip()
+    assert msg.usage_metadata and msg.usage_metadata["input_tokens"] > 0
+
+
+def test_streaming_over_http(llamacpp_server: str) -> None:
+    model = load_chat_model(Settings(model=f"openai:{llamacpp_server}#smollm2", max_new_tokens=32))
+    pieces = [str(c.content) for c in model.stream("Count from one to five.")]
+    assert len(pieces) > 1 and "".join(pieces).strip()
+
+
+def test_constrained_tool_call_over_http(llamacpp_server: str) -> None:
+    model = load_chat_model(Settings(model=f"openai:{llamacpp_server}#smollm2", max_new_tokens=64))
+    msg = model.bind_tools([get_allergies], tool_choice="get_allergies").invoke(
+        "Allergies of patient p1?"
+    )
+    assert msg.tool_calls, msg.response_metadata
+    assert msg.tool_calls[0]["name"] == "get_allergies"
+    assert isinstance(msg.tool_calls[0]["args"]["patient"], str)
+    assert msg.response_metadata["constrained"] is True
+
+
+def test_unreachable_server_is_a_clear_error() -> None:
+    model = load_chat_model(
+        Settings(model=f"openai:http://127.0.0.1:{free_port()}/v1#medgemma", max_new_tokens=8)
+    )
+    with pytest.raises(ModelUnavailableError, match="Cannot reach the model server"):
+        model.invoke("hi")
