@@ -1,0 +1,42 @@
+"""FHIR R4 patient data: local bundles or any FHIR server behind one interface, rendered as compact,
+citable Evidence lines and LangChain tools.
+
+Typical use::
+
+    source = open_source("patient_bundle.json")          # or "https://fhir.example.org/r4"
+    pid = source.patient_ids()[0]
+    print(render_patient_context(source, pid))
+    tools = make_fhir_tools(source, pid)
+"""
+
+from tools.fhir import facts
+from tools.fhir.context import (
+    PatientSections,
+    patient_sections,
+    render_patient_context,
+    render_sections,
+)
+from tools.fhir.errors import FhirServerError
+from tools.fhir.langchain_tools import make_fhir_tools
+from tools.fhir.local_source import LocalSource
+from tools.fhir.open_source import open_source
+from tools.fhir.query import SearchQuery
+from tools.fhir.server_source import ServerSource
+from tools.fhir.source import FhirSource, LoadIssue, LoadReport
+
+__all__ = [
+    "FhirServerError",
+    "FhirSource",
+    "LoadIssue",
+    "LoadReport",
+    "LocalSource",
+    "PatientSections",
+    "SearchQuery",
+    "ServerSource",
+    "facts",
+    "make_fhir_tools",
+    "open_source",
+    "patient_sections",
+    "render_patient_context",
+    "render_sections",
+]

@@ -1,0 +1,91 @@
+"""The compact, citable patient context: every section the summarizer renders, as Evidence lists."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+from tools.evidence import Evidence
+from tools.fhir import facts
+from tools.fhir.formatting import clean_text
+from tools.fhir.source import FhirSource
+
+RECENT_ENCOUNTERS = 10
+RECENT_PROCEDURES = 10
+MAX_ISSUES_SHOWN = 5
+
+
+class PatientSections(BaseModel):
+    """One patient's facts by section; each list is in display order."""
+
+    patient: Evidence
+    active_problems: list[Evidence]
+    resolved_problems: list[Evidence]
+    active_medications: list[Evidence]
+    stopped_medications: list[Evidence]
+    allergies: list[Evidence]
+    latest_results: list[Evidence] = Field(description="latest value of every observation code, with trend")
+    encounters: list[Evidence] = Field(description=f"the {RECENT_ENCOUNTERS} most recent")
+    immunizations: list[Evidence] = Field(description="latest dose of each vaccine")
+    procedures: list[Evidence] = Field(description=f"the {RECENT_PROCEDURES} most recent")
+    data_issues: list[str] = Field(default_factory=list, description="what the source left out, if anything")
+
+    def evidence(self) -> list[Evidence]:
+        """Every line, in section order."""
+        out = [self.patient]
+        for _, lines in self.titled():
+            out.extend(lines)
+        return out
+
+    def titled(self) -> list[tuple[str, list[Evidence]]]:
+        return [
+            ("Active problems", self.active_problems),
+            ("Active medications", self.active_medications),
+            ("Allergies", self.allergies),
+            ("Latest results (vital signs, labs; earlier values and trend)", self.latest_results),
+            ("Resolved problems", self.resolved_problems),
+            ("Stopped medications", self.stopped_medications),
+            (f"Recent encounters (last {RECENT_ENCOUNTERS})", self.encounters),
+            ("Immunizations (latest dose of each)", self.immunizations),
+            (f"Recent procedures (last {RECENT_PROCEDURES})", self.procedures),
+        ]
+
+
+def patient_sections(source: FhirSource, patient_id: str, as_of: date | None = None) -> PatientSections:
+    issues = source.report.excluded
+    shown = [clean_text(i, 300) for i in issues[:MAX_ISSUES_SHOWN]]
+    if len(issues) > MAX_ISSUES_SHOWN:
+        shown.append(f"... and {len(issues) - MAX_ISSUES_SHOWN} more resources left out")
+    return PatientSections(
+        patient=facts.demographics(source, patient_id, as_of)[0],
+        active_problems=facts.conditions(source, patient_id, "active"),
+        resolved_problems=facts.conditions(source, patient_id, "resolved"),
+        active_medications=facts.medications(source, patient_id, "active"),
+        stopped_medications=facts.medications(source, patient_id, "stopped"),
+        allergies=facts.allergies(source, patient_id),
+        latest_results=facts.latest_results(source, patient_id),
+        encounters=facts.encounters(source, patient_id, latest_n=RECENT_ENCOUNTERS),
+        immunizations=facts.latest_immunizations(source, patient_id),
+        procedures=facts.procedures(source, patient_id, latest_n=RECENT_PROCEDURES),
+        data_issues=shown,
+    )
+
+
+def render_sections(sections: PatientSections) -> str:
+    lines = ["Patient", sections.patient.text]
+    for title, items in sections.titled():
+        lines.append("")
+        lines.append(title)
+        if items:
+            lines.extend(e.text for e in items)
+        else:
+            lines.append("none recorded")
+    if sections.data_issues:
+        lines += ["", "Left out of this record (invalid input)", *sections.data_issues]
+    return "\n".join(lines)
+
+
+def render_patient_context(source: FhirSource, patient_id: str, as_of: date | None = None) -> str:
+    """The whole compact context for one patient: one citable line per fact, under titles."""
+    return render_sections(patient_sections(source, patient_id, as_of))

@@ -1,0 +1,213 @@
+"""Patient facts as :class:`Evidence` lists, one function per kind of fact, on any source.
+
+Every function returns lines in a fixed order (dates, then citation keys), so the same record gives
+the same answer whether it sits in a local bundle or on a FHIR server.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from agent.errors import InputError
+from tools.evidence import Evidence
+from tools.fhir import render
+from tools.fhir import resource_fields as rf
+from tools.fhir.fhir_dates import day_of
+from tools.fhir.lookups import observation_target, status_codes
+from tools.fhir.query import SearchQuery
+from tools.fhir.source import FhirSource
+
+Resource = dict[str, Any]
+TIMELINE_TYPES = (
+    "Encounter",
+    "Condition",
+    "MedicationRequest",
+    "Procedure",
+    "Immunization",
+    "AllergyIntolerance",
+    "Observation",
+)
+CATEGORY_ORDER = ("vital-signs", "laboratory")
+
+
+def resolver(source: FhirSource) -> render.Resolve:
+    """``Type/id`` -> resource, remembering answers (reason and medication references repeat)."""
+    seen: dict[str, Resource | None] = {}
+
+    def resolve(key: str) -> Resource | None:
+        if key not in seen:
+            rtype, _, rid = key.partition("/")
+            seen[key] = source.read(rtype, rid)
+        return seen[key]
+
+    return resolve
+
+
+def _search(source: FhirSource, resource_type: str, patient_id: str, **criteria: Any) -> list[Resource]:
+    return source.search(SearchQuery(resource_type=resource_type, patient=patient_id, **criteria))
+
+
+def demographics(source: FhirSource, patient_id: str, as_of: date | None = None) -> list[Evidence]:
+    found = source.read("Patient", patient_id)
+    if found is None:
+        raise InputError(f"Patient/{patient_id} is not in {source.description}")
+    return [render.patient(found, as_of or date.today())]
+
+
+def conditions(source: FhirSource, patient_id: str, status: str = "active") -> list[Evidence]:
+    """Problems by clinical status: 'active', 'resolved' or 'all' (oldest onset first)."""
+    found = _search(source, "Condition", patient_id, statuses=status_codes("Condition", status))
+    return [render.condition(r) for r in found]
+
+
+def medications(source: FhirSource, patient_id: str, status: str = "active") -> list[Evidence]:
+    """Medication requests by status: 'active', 'stopped' or 'all' (oldest first)."""
+    found = _search(source, "MedicationRequest", patient_id, statuses=status_codes("MedicationRequest", status))
+    resolve = resolver(source)
+    return [render.medication(r, resolve) for r in found]
+
+
+def allergies(source: FhirSource, patient_id: str, status: str = "all") -> list[Evidence]:
+    found = _search(
+        source,
+        "AllergyIntolerance",
+        patient_id,
+        statuses=status_codes("AllergyIntolerance", status),
+    )
+    return [render.allergy(r) for r in found]
+
+
+def immunizations(
+    source: FhirSource, patient_id: str, since: date | None = None, until: date | None = None
+) -> list[Evidence]:
+    """Every immunization in the window, newest first."""
+    found = _search(source, "Immunization", patient_id, date_ge=since, date_le=until, newest_first=True)
+    return [render.immunization(r) for r in found]
+
+
+def latest_immunizations(source: FhirSource, patient_id: str) -> list[Evidence]:
+    """The latest dose of each vaccine, with the number of doses recorded (newest first)."""
+    found = _search(source, "Immunization", patient_id, newest_first=True)
+    groups = _group_by_code(found)
+    out = []
+    for group in groups.values():
+        line = render.immunization(group[0])
+        if len(group) > 1:
+            first = day_of(rf.date_value(group[-1]))
+            line.text += f"; {len(group)} doses since {first}"
+            line.meta["doses"] = len(group)
+        out.append(line)
+    return out
+
+
+def encounters(
+    source: FhirSource,
+    patient_id: str,
+    since: date | None = None,
+    until: date | None = None,
+    latest_n: int | None = None,
+) -> list[Evidence]:
+    """Encounters in the window, newest first (the latest ``latest_n`` when given)."""
+    found = _search(source, "Encounter", patient_id, date_ge=since, date_le=until, newest_first=True)
+    resolve = resolver(source)
+    return [render.encounter(r, resolve) for r in found[:latest_n]]
+
+
+def procedures(
+    source: FhirSource,
+    patient_id: str,
+    since: date | None = None,
+    until: date | None = None,
+    latest_n: int | None = None,
+) -> list[Evidence]:
+    found = _search(source, "Procedure", patient_id, date_ge=since, date_le=until, newest_first=True)
+    resolve = resolver(source)
+    return [render.procedure(r, resolve) for r in found[:latest_n]]
+
+
+def _code_key(res: Resource) -> str:
+    for coding in rf.codes(res):
+        if coding.code:
+            return f"{coding.system or ''}|{coding.code}"
+    return "text:" + (rf.concept_text(res.get("code")) or "")
+
+
+def _group_by_code(newest_first: list[Resource]) -> dict[str, list[Resource]]:
+    groups: dict[str, list[Resource]] = defaultdict(list)
+    for res in newest_first:
+        groups[_code_key(res)].append(res)
+    return groups
+
+
+def observations(
+    source: FhirSource,
+    patient_id: str,
+    code_or_name: str,
+    since: date | None = None,
+    until: date | None = None,
+    latest_n: int = 5,
+) -> list[Evidence]:
+    """Results for a LOINC code or a name ('hba1c', 'blood pressure', 'potassium'): the latest
+    ``latest_n`` of each matching code, newest first; the newest line carries the trend."""
+    target = observation_target(code_or_name)
+    found = _search(
+        source,
+        "Observation",
+        patient_id,
+        codes=target.codes,
+        text=target.text,
+        date_ge=since,
+        date_le=until,
+        newest_first=True,
+    )
+    out: list[Evidence] = []
+    for group in _group_by_code(found).values():
+        shown = group[:latest_n]
+        out.append(render.observation(shown[0], earlier=group[1:2]))
+        out.extend(render.observation(r) for r in shown[1:])
+    return out
+
+
+def latest_results(
+    source: FhirSource, patient_id: str, category: str | None = None, history: int = 2
+) -> list[Evidence]:
+    """The latest result of every observation code (vital signs, then labs, then the rest),
+    each with up to ``history`` earlier values and the trend."""
+    found = _search(
+        source,
+        "Observation",
+        patient_id,
+        categories=(category,) if category else (),
+        newest_first=True,
+    )
+    lines = [render.observation(group[0], earlier=group[1 : 1 + history]) for group in _group_by_code(found).values()]
+
+    def order(e: Evidence) -> tuple[int, str, str]:
+        cat = e.meta.get("category")
+        rank = CATEGORY_ORDER.index(cat) if cat in CATEGORY_ORDER else len(CATEGORY_ORDER)
+        return rank, str(e.meta.get("display") or ""), e.key
+
+    return sorted(lines, key=order)
+
+
+def timeline(
+    source: FhirSource,
+    patient_id: str,
+    since: date | None = None,
+    until: date | None = None,
+    types: tuple[str, ...] = TIMELINE_TYPES,
+) -> list[Evidence]:
+    """Everything dated in the window, oldest first: encounters, problems (by onset), prescriptions,
+    procedures, immunizations, allergies and results."""
+    resolve = resolver(source)
+    lines: list[Evidence] = []
+    for rtype in types:
+        for res in _search(source, rtype, patient_id, date_ge=since, date_le=until):
+            line = render.render(res, resolve)
+            if line.date is None:
+                span = rf.date_range(res)
+                line.date = span[0].date().isoformat() if span else None
+            lines.append(line)
+    return sorted(lines, key=lambda e: (e.date or "", e.key))

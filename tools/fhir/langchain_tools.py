@@ -1,0 +1,185 @@
+"""LangChain tools over one patient's record, with typed argument schemas.
+
+Each tool answers with compact citable text (one ``[Type/id] ...`` line per fact) and carries the
+same facts as a ``list[Evidence]`` artifact, so the agent can verify every citation it receives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Literal
+
+from langchain_core.tools import BaseTool, StructuredTool
+from pydantic import BaseModel, Field, model_validator
+
+from tools.evidence import Evidence, render_lines
+from tools.fhir import facts
+from tools.fhir.source import FhirSource
+
+ToolResult = tuple[str, list[Evidence]]
+
+
+class _Window(BaseModel):
+    since: date | None = Field(default=None, description="first day to include (YYYY-MM-DD)")
+    until: date | None = Field(default=None, description="last day to include (YYYY-MM-DD)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _Window:
+        if self.since and self.until and self.since > self.until:
+            raise ValueError(f"since ({self.since}) is after until ({self.until})")
+        return self
+
+
+class NoArgs(BaseModel):
+    """No arguments."""
+
+
+class ConditionArgs(BaseModel):
+    status: Literal["active", "resolved", "all"] = Field(default="active", description="clinical status")
+
+
+class MedicationArgs(BaseModel):
+    status: Literal["active", "stopped", "all"] = Field(default="active", description="prescription status")
+
+
+class AllergyArgs(BaseModel):
+    status: Literal["active", "resolved", "all"] = Field(default="all", description="clinical status")
+
+
+class WindowArgs(_Window):
+    pass
+
+
+class RecentArgs(_Window):
+    latest_n: int = Field(default=10, ge=1, le=100, description="how many of the most recent to list")
+
+
+class ObservationArgs(_Window):
+    code_or_name: str = Field(
+        min_length=1,
+        max_length=100,
+        description="LOINC code ('4548-4') or a name: 'hba1c', 'blood pressure', 'potassium'",
+    )
+    latest_n: int = Field(default=5, ge=1, le=50, description="latest results to list for each code")
+
+
+class LatestResultsArgs(BaseModel):
+    category: Literal["all", "vital-signs", "laboratory", "survey", "social-history"] = Field(
+        default="all", description="observation category"
+    )
+
+
+class TimelineArgs(_Window):
+    max_lines: int = Field(default=80, ge=1, le=400, description="most lines to return, oldest first")
+
+
+def _answer(items: list[Evidence], empty: str, max_lines: int | None = None) -> ToolResult:
+    shown = items[:max_lines] if max_lines else items
+    text = render_lines(shown, empty)
+    if len(shown) < len(items):
+        more = len(items) - len(shown)
+        text += f"\nnote: {more} more lines in this window; narrow the dates to see them"
+    return text, shown
+
+
+def make_fhir_tools(source: FhirSource, patient_id: str) -> list[BaseTool]:
+    """The patient-record tools, bound to ``source`` and one patient (checked to exist)."""
+    facts.demographics(source, patient_id)
+    pid = patient_id
+
+    def get_patient() -> ToolResult:
+        return _answer(facts.demographics(source, pid), "no patient record")
+
+    def list_conditions(status: str = "active") -> ToolResult:
+        return _answer(facts.conditions(source, pid, status), f"no {status} conditions recorded")
+
+    def list_medications(status: str = "active") -> ToolResult:
+        return _answer(facts.medications(source, pid, status), f"no {status} medications recorded")
+
+    def list_allergies(status: str = "all") -> ToolResult:
+        return _answer(facts.allergies(source, pid, status), "no allergies recorded")
+
+    def list_immunizations(since: date | None = None, until: date | None = None) -> ToolResult:
+        return _answer(
+            facts.immunizations(source, pid, since, until),
+            "no immunizations recorded in this window",
+        )
+
+    def list_encounters(since: date | None = None, until: date | None = None, latest_n: int = 10) -> ToolResult:
+        return _answer(facts.encounters(source, pid, since, until, latest_n), "no encounters in this window")
+
+    def list_procedures(since: date | None = None, until: date | None = None, latest_n: int = 10) -> ToolResult:
+        return _answer(facts.procedures(source, pid, since, until, latest_n), "no procedures in this window")
+
+    def search_observations(
+        code_or_name: str, since: date | None = None, until: date | None = None, latest_n: int = 5
+    ) -> ToolResult:
+        found = facts.observations(source, pid, code_or_name, since, until, latest_n)
+        return _answer(found, f"no observations matching {code_or_name!r} in this window")
+
+    def latest_results(category: str = "all") -> ToolResult:
+        found = facts.latest_results(source, pid, None if category == "all" else category)
+        return _answer(found, f"no {category} results recorded")
+
+    def patient_timeline(since: date | None = None, until: date | None = None, max_lines: int = 80) -> ToolResult:
+        return _answer(facts.timeline(source, pid, since, until), "nothing recorded in this window", max_lines)
+
+    specs: list[tuple[Callable[..., ToolResult], type[BaseModel], str]] = [
+        (
+            get_patient,
+            NoArgs,
+            "The patient's demographics: name, sex, birth date and age, deceased date.",
+        ),
+        (
+            list_conditions,
+            ConditionArgs,
+            "The patient's conditions (problems) by clinical status, with onset.",
+        ),
+        (
+            list_medications,
+            MedicationArgs,
+            "The patient's medication prescriptions by status, with dosage.",
+        ),
+        (
+            list_allergies,
+            AllergyArgs,
+            "The patient's allergies and intolerances, with criticality and reactions.",
+        ),
+        (
+            list_immunizations,
+            WindowArgs,
+            "The patient's immunizations in a date window, newest first.",
+        ),
+        (
+            list_encounters,
+            RecentArgs,
+            "The patient's most recent encounters (visits) in a date window.",
+        ),
+        (list_procedures, RecentArgs, "The patient's most recent procedures in a date window."),
+        (
+            search_observations,
+            ObservationArgs,
+            "Lab results and vital signs for one LOINC code or name, newest first, with trend.",
+        ),
+        (
+            latest_results,
+            LatestResultsArgs,
+            "The latest value of every lab result and vital sign, with trend.",
+        ),
+        (
+            patient_timeline,
+            TimelineArgs,
+            "Everything recorded for the patient in a date window, oldest first.",
+        ),
+    ]
+    return [
+        StructuredTool.from_function(
+            func=fn,
+            name=fn.__name__,
+            description=desc,
+            args_schema=schema,
+            response_format="content_and_artifact",
+        )
+        for fn, schema, desc in specs
+    ]

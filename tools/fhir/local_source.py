@@ -1,0 +1,59 @@
+"""FHIR source over local Bundle / NDJSON files, held in memory and indexed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from agent.errors import InputError
+from tools.fhir.bundle_loader import load_resources
+from tools.fhir.local_index import ResourceIndex
+from tools.fhir.query import SearchQuery
+from tools.fhir.source import LoadReport
+
+DEFAULT_MAX_FILE_MB = 64.0
+
+
+class LocalSource:
+    """Validated resources from files. ``report`` lists every entry that was left out and why."""
+
+    def __init__(self, resources: list[dict[str, Any]], report: LoadReport) -> None:
+        self._index = ResourceIndex(resources)
+        self._report = report
+
+    @classmethod
+    def from_paths(
+        cls,
+        paths: Sequence[str | Path] | str | Path,
+        *,
+        max_file_mb: float = DEFAULT_MAX_FILE_MB,
+        strict: bool = False,
+    ) -> LocalSource:
+        """Load Bundle JSON / NDJSON files or folders; ``strict``: any left-out entry is an error."""
+        if isinstance(paths, str | Path):
+            paths = [paths]
+        loaded = load_resources(paths, max_file_bytes=int(max_file_mb * 1_000_000))
+        if strict and not loaded.report.complete:
+            details = "; ".join(str(i) for i in loaded.report.excluded[:5])
+            more = len(loaded.report.excluded) - 5
+            raise InputError(f"invalid FHIR input: {details}" + (f" (+{more} more)" if more > 0 else ""))
+        return cls(loaded.resources, loaded.report)
+
+    @property
+    def description(self) -> str:
+        files = len(self._report.sources)
+        return f"local FHIR data ({files} file{'s' if files != 1 else ''}, {self._report.summary()})"
+
+    @property
+    def report(self) -> LoadReport:
+        return self._report
+
+    def patient_ids(self) -> list[str]:
+        return self._index.patient_ids()
+
+    def read(self, resource_type: str, resource_id: str) -> dict[str, Any] | None:
+        return self._index.get(f"{resource_type}/{resource_id}")
+
+    def search(self, query: SearchQuery) -> list[dict[str, Any]]:
+        return self._index.search(query)
