@@ -43,7 +43,8 @@ class LocalSource:
     @property
     def description(self) -> str:
         files = len(self._report.sources)
-        return f"local FHIR data ({files} file{'s' if files != 1 else ''}, {self._report.summary()})"
+        plural = "s" if files != 1 else ""
+        return f"local FHIR data ({files} file{plural}, {self._report.resources} resources)"
 
     @property
     def report(self) -> LoadReport:

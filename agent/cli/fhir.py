@@ -1,0 +1,70 @@
+"""``medcite fhir``: look at patient data the way the agent sees it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from typing import Any
+
+from agent import DISCLAIMER
+from agent.config import Settings
+from agent.errors import InputError
+from tools.fhir import FhirSource, open_source, render_patient_context
+
+SOURCE_HELP = "FHIR Bundle JSON or NDJSON file, a folder of them, or a FHIR R4 base URL (http[s]://...)"
+MAX_ISSUES_PRINTED = 20
+
+
+def register(sub: Any) -> None:
+    fhir: argparse.ArgumentParser = sub.add_parser("fhir", help="inspect FHIR R4 patient data")
+    commands = fhir.add_subparsers(dest="fhir_command", metavar="ACTION", required=True)
+
+    show = commands.add_parser("show", help="print one patient's compact, citable context")
+    show.add_argument("source", metavar="BUNDLE_OR_URL", help=SOURCE_HELP)
+    show.add_argument("--patient", help="Patient id (optional when the source has one patient)")
+    show.add_argument("--as-of", type=date.fromisoformat, help="date for ages (YYYY-MM-DD; default today)")
+    show.set_defaults(func=run_show)
+
+    patients = commands.add_parser("patients", help="list the patient ids in a source")
+    patients.add_argument("source", metavar="BUNDLE_OR_URL", help=SOURCE_HELP)
+    patients.set_defaults(func=run_patients)
+
+
+def _open(location: str) -> FhirSource:
+    source = open_source(location, Settings.from_env())
+    issues = source.report.issues
+    for issue in issues[:MAX_ISSUES_PRINTED]:
+        print(f"medcite: {issue}", file=sys.stderr)
+    if len(issues) > MAX_ISSUES_PRINTED:
+        print(f"medcite: ... {len(issues) - MAX_ISSUES_PRINTED} more issues", file=sys.stderr)
+    return source
+
+
+def _pick_patient(source: FhirSource, wanted: str | None) -> str:
+    if wanted:
+        return wanted
+    ids = source.patient_ids()
+    if len(ids) == 1:
+        return ids[0]
+    listed = ", ".join(ids[:10]) + (" ..." if len(ids) > 10 else "")
+    found = f"{len(ids)} patients ({listed})" if ids else "no Patient resources"
+    raise InputError(f"{source.description} has {found}; choose one with --patient ID")
+
+
+def run_show(args: argparse.Namespace) -> int:
+    source = _open(args.source)
+    patient_id = _pick_patient(source, args.patient)
+    print(render_patient_context(source, patient_id, as_of=args.as_of))
+    if not source.report.complete:
+        print(f"\nmedcite: warning: {len(source.report.excluded)} invalid resources were left out "
+              "(listed above)", file=sys.stderr)
+    print(f"\n_{DISCLAIMER}_")
+    return 0
+
+
+def run_patients(args: argparse.Namespace) -> int:
+    source = _open(args.source)
+    for patient_id in source.patient_ids():
+        print(patient_id)
+    return 0
