@@ -56,6 +56,9 @@ class Settings:
     # Agent loop
     max_steps: int = 4
 
+    # Evaluations: folder with mirage/, pubmedqa/ and fhir_synthea_r4/ (default: ../shared/data of a checkout)
+    eval_data_dir: Path = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
         """Read every field from ``MEDCITE_<FIELD>`` when set, then apply explicit overrides."""
