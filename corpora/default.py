@@ -31,7 +31,7 @@ def iter_records(path: Path = DEFAULT_CORPUS_FILE) -> Iterator[dict[str, object]
 
 
 def load_passages(path: Path = DEFAULT_CORPUS_FILE) -> list[Passage]:
-    return [Passage(**{k: v for k, v in r.items() if k != "question"}) for r in iter_records(path)]
+    return [Passage.model_validate({k: v for k, v in r.items() if k != "question"}) for r in iter_records(path)]
 
 
 def default_documents(path: Path = DEFAULT_CORPUS_FILE) -> list[Document]:

@@ -71,9 +71,7 @@ class Passage(BaseModel):
 
     def metadata(self, doc_hash: str) -> dict[str, str]:
         """Vector-store metadata (no None values) for this passage within a document version."""
-        meta: dict[str, str] = {
-            k: v for k, v in self.model_dump(exclude={"id", "text"}).items() if v not in (None, "")
-        }
+        meta: dict[str, str] = {k: v for k, v in self.model_dump(exclude={"id", "text"}).items() if v not in (None, "")}
         meta[DOC_HASH_KEY] = doc_hash
         return meta
 

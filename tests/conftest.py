@@ -16,7 +16,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("MEDCITE_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
 SYNTHEA_DIR = SHARED_DATA / "fhir_synthea_r4" / "bundles"
 
-pytest_plugins: list[str] = ["tests.fixtures.models"]
+pytest_plugins: list[str] = [
+    "tests.fixtures.models",
+    "tests.fixtures.guideline_docs",
+    "tests.fixtures.guideline_store",
+]
 
 
 @pytest.fixture(scope="session")
