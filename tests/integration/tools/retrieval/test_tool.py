@@ -1,0 +1,42 @@
+"""The LangChain tool ``search_guidelines`` and the Evidence the agent keeps."""
+
+from __future__ import annotations
+
+import re
+
+from tools.retrieval import GuidelineRetriever, make_search_tool
+
+LINE = re.compile(
+    r"^\[guideline:(?P<id>[A-Za-z0-9._-]+)\] .+ — .+ "
+    r"\((?P<date>\d{4}(-\d{2}){0,2}|undated)(?P<stale>, STALE: older than 5 years)?\)"
+    r"( · grade [A-DI])?( · newer on this topic: guideline:\S+)? · (.+?: )?.+$"
+)
+
+
+def test_tool_returns_one_citable_line_per_passage(guideline_retriever: GuidelineRetriever) -> None:
+    tool = make_search_tool(guideline_retriever)
+    assert tool.name == "search_guidelines"
+    assert set(tool.args) == {"query", "k"}
+    out = tool.invoke({"query": "screening for bladder cancer in adults", "k": 3})
+    lines = out.splitlines()
+    assert len(lines) == 3
+    for line in lines:
+        m = LINE.match(line)
+        assert m, line
+    assert "STALE" in lines[0]  # the 2011 recommendation
+
+
+def test_tool_lines_match_the_evidence(guideline_retriever: GuidelineRetriever) -> None:
+    tool = make_search_tool(guideline_retriever)
+    query = "colorectal cancer screening age 45"
+    evidence = guideline_retriever.search_evidence(query, k=4)
+    assert tool.invoke({"query": query, "k": 4}) == "\n".join(e.text for e in evidence)
+    for e in evidence:
+        assert e.source == "guideline" and e.key.startswith("guideline:")
+        assert e.text.startswith(f"[{e.key}] ") and e.date
+        assert {"title", "issuer", "url", "grade", "stale", "score"} <= set(e.meta)
+
+
+def test_tool_reports_bad_queries_as_text(guideline_retriever: GuidelineRetriever) -> None:
+    tool = make_search_tool(guideline_retriever)
+    assert tool.invoke({"query": "  "}).startswith("search_guidelines error: search query is empty")

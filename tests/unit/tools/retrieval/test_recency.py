@@ -1,0 +1,63 @@
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from tools.retrieval.recency import (
+    is_stale,
+    period_end,
+    prefer_newest,
+    same_topic_groups,
+    topic_key,
+)
+
+TODAY = dt.date(2025, 6, 1)
+
+
+@pytest.mark.parametrize(
+    ("date", "end"),
+    [("2019", dt.date(2019, 12, 31)), ("2024-02", dt.date(2024, 2, 29)), ("2016-02-16", dt.date(2016, 2, 16))],
+)
+def test_period_end_is_the_last_day_a_date_can_mean(date: str, end: dt.date) -> None:
+    assert period_end(date) == end
+
+
+def test_stale_only_when_certainly_older_than_the_limit() -> None:
+    assert is_stale("2016-02-16", 5, TODAY)
+    assert not is_stale("2021-01-01", 5, TODAY)
+    assert not is_stale("2019", 6, TODAY)  # up to 2019-12-31: 5.4 years
+    assert is_stale("2019", 5, TODAY)
+    assert not is_stale(None, 5, TODAY)
+    assert not is_stale("2016-02-16", 50, TODAY)
+
+
+def test_topic_key_ignores_years_versions_and_punctuation() -> None:
+    a = topic_key(None, "Hypertension in Adults: Screening (2015 update)")
+    b = topic_key(None, "Hypertension in adults — screening, version 2")
+    assert a == b == "hypertension in adults screening"
+    assert topic_key("Breast Cancer: Screening", "anything") == "breast cancer screening"
+
+
+def test_groups_join_same_topic_and_near_duplicate_text() -> None:
+    e = np.eye(3, dtype=np.float32)
+    near = e[0] * 0.99 + e[1] * 0.01
+    groups = same_topic_groups(["a", "b", "a", "c"], [e[0], e[1], e[2], near])
+    assert groups[0] == groups[2]  # same topic
+    assert groups[3] == groups[0]  # near-duplicate of item 0
+    assert groups[1] != groups[0]
+
+
+def test_prefer_newest_moves_newest_into_the_groups_best_slot() -> None:
+    items = ["old", "other", "new", "undated"]
+    dates = {"old": "2015", "other": "2010", "new": "2024-01-01", "undated": None}
+    groups = [0, 1, 0, 0]
+    order, older = prefer_newest(items, groups, dates.get)
+    assert order == ["new", "other", "old", "undated"]
+    assert older == {0: 2, 3: 2}
+
+
+def test_prefer_newest_keeps_order_when_dates_tie() -> None:
+    items = ["a", "b", "c"]
+    order, older = prefer_newest(items, [0, 0, 0], lambda _: "2020")
+    assert order == items
+    assert older == {}

@@ -1,0 +1,187 @@
+"""Hybrid, recency-aware guideline search over the store: dense + BM25, RRF, optional re-ranking."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from agent.config import Settings
+from agent.errors import InputError
+from corpora.ingest import IngestReport, ensure_default_corpus, ingest_paths
+from corpora.passage import content_hash
+from tools.evidence import Evidence
+from tools.retrieval.fusion import RRF_K, reciprocal_rank_fusion
+from tools.retrieval.hits import GuidelineHit, hit_evidence
+from tools.retrieval.lexical import LexicalIndex
+from tools.retrieval.recency import is_stale, prefer_newest, same_topic_groups, topic_key
+from tools.retrieval.rerank import CrossEncoderReranker
+from tools.retrieval.store import GuidelineStore, StoredChunk
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["hybrid", "dense", "bm25"]
+MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
+CANDIDATES = 50  # per retriever, before fusion
+RERANK_CANDIDATES = 30
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A candidate after fusion: id, score and its rank in each retriever (1-based, None if absent)."""
+
+    id: str
+    score: float
+    dense_rank: int | None
+    lexical_rank: int | None
+
+
+class GuidelineRetriever:
+    """Searches a ``GuidelineStore``; every hit carries its date and a stale flag."""
+
+    def __init__(
+        self,
+        store: GuidelineStore,
+        settings: Settings | None = None,
+        reranker: CrossEncoderReranker | None = None,
+        rrf_k: int = RRF_K,
+        candidates: int = CANDIDATES,
+    ) -> None:
+        self.store = store
+        self.settings = settings or store.settings
+        if reranker is None and self.settings.reranker_model:
+            reranker = CrossEncoderReranker(self.settings.reranker_model)
+        self.reranker = reranker
+        self.rrf_k = rrf_k
+        self.candidates = candidates
+        self._lexical: LexicalIndex | None = None
+        self._lexical_revision: str | None = None
+
+    # --- corpus --------------------------------------------------------------------------------
+    def ensure_default_corpus(self, progress: bool = False) -> IngestReport:
+        return ensure_default_corpus(self.store, progress=progress)
+
+    def ingest(self, paths: Iterable[Path], progress: bool = False) -> IngestReport:
+        return ingest_paths(self.store, paths, progress=progress)
+
+    # --- lexical index ---------------------------------------------------------------------------
+    def _cache_dir(self) -> Path:
+        where = self.settings.chroma_url or str(self.settings.store_dir)
+        return self.settings.data_dir / "bm25" / f"{self.store.name}-{content_hash(where, length=8)}"
+
+    def lexical(self) -> LexicalIndex:
+        """The BM25 index for the store's current revision (from memory, disk cache, or built)."""
+        revision = self.store.revision()
+        if self._lexical is not None and self._lexical_revision == revision:
+            return self._lexical
+        folder = self._cache_dir() / revision
+        index = LexicalIndex.load(folder)
+        if index is None:
+            chunks = list(self.store.iter_chunks())
+            index = LexicalIndex.build([c.passage.id for c in chunks], [c.passage.index_text() for c in chunks])
+            if self.store.revision() == revision:
+                for old in folder.parent.glob("*"):
+                    if old.name != revision:
+                        _remove_tree(old)
+                index.save(folder)
+        self._lexical, self._lexical_revision = index, revision
+        return index
+
+    # --- search ----------------------------------------------------------------------------------
+    def rank(
+        self,
+        query: str,
+        mode: Mode = "hybrid",
+        query_vector: np.ndarray | None = None,
+    ) -> tuple[list[Ranked], dict[str, StoredChunk]]:
+        """Fused candidates (best first) and the chunks fetched on the way."""
+        n = self.candidates
+        chunks: dict[str, StoredChunk] = {}
+        dense_ids: list[str] = []
+        lexical_ids: list[str] = []
+        if mode in ("hybrid", "dense"):
+            vector = query_vector if query_vector is not None else self.store.embedder.encode_query(query)
+            for chunk in self.store.dense_search(vector, n):
+                chunks[chunk.passage.id] = chunk
+                dense_ids.append(chunk.passage.id)
+        if mode in ("hybrid", "bm25"):
+            lexical_ids = [pid for pid, _ in self.lexical().search(query, n)]
+        rankings = [r for r in (dense_ids, lexical_ids) if r]
+        fused = reciprocal_rank_fusion(rankings, k=self.rrf_k)[:n]
+        dense_pos = {pid: i for i, pid in enumerate(dense_ids, start=1)}
+        lexical_pos = {pid: i for i, pid in enumerate(lexical_ids, start=1)}
+        ranked = [Ranked(pid, s, dense_pos.get(pid), lexical_pos.get(pid)) for pid, s in fused]
+        missing = [r.id for r in ranked if r.id not in chunks]
+        chunks.update(self.store.get(missing, with_embeddings=True))
+        return [r for r in ranked if r.id in chunks], chunks
+
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        mode: Mode = "hybrid",
+        today: dt.date | None = None,
+        query_vector: np.ndarray | None = None,
+    ) -> list[GuidelineHit]:
+        """The ``k`` best passages; among passages on one topic the newest comes first."""
+        query = " ".join(query.split())
+        if not query:
+            raise InputError("search query is empty")
+        if k < 1:
+            raise InputError(f"k must be at least 1, got {k}")
+        ranked, chunks = self.rank(query, mode, query_vector)
+        if self.reranker is not None and ranked:
+            head, tail = ranked[:RERANK_CANDIDATES], ranked[RERANK_CANDIDATES:]
+            scores = self.reranker.scores(query, [chunks[r.id].passage.index_text() for r in head])
+            order = sorted(range(len(head)), key=lambda i: -scores[i])
+            head = [Ranked(head[i].id, scores[i], head[i].dense_rank, head[i].lexical_rank) for i in order]
+            ranked = head + tail
+        passages = [chunks[r.id].passage for r in ranked]
+        groups = same_topic_groups(
+            [topic_key(p.topic, p.title) for p in passages], [chunks[r.id].embedding for r in ranked]
+        )
+        order, older = prefer_newest(list(range(len(ranked))), groups, lambda i: passages[i].date)
+        max_age = self.settings.stale_after_years
+        hits = []
+        for i in order[:k]:
+            p = passages[i]
+            hits.append(
+                GuidelineHit(
+                    passage=p,
+                    score=ranked[i].score,
+                    stale=is_stale(p.date, max_age, today),
+                    stale_after_years=max_age,
+                    superseded_by=passages[older[i]].id if i in older else None,
+                    dense_rank=ranked[i].dense_rank,
+                    lexical_rank=ranked[i].lexical_rank,
+                )
+            )
+        return hits
+
+    def search_evidence(self, query: str, k: int = 5) -> list[Evidence]:
+        """Hits as ``Evidence`` (key ``guideline:<id>``) for citation checks and stale flags."""
+        return [hit_evidence(h) for h in self.search(query, k)]
+
+
+def _remove_tree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def open_retriever(
+    settings: Settings | None = None, ensure_default: bool = True, progress: bool = False
+) -> GuidelineRetriever:
+    """Open the configured store (building the default corpus on first use) and its retriever."""
+    settings = settings or Settings.from_env()
+    retriever = GuidelineRetriever(GuidelineStore(settings), settings)
+    if ensure_default:
+        report = retriever.ensure_default_corpus(progress=progress)
+        for failure in report.errors:
+            log.warning("default corpus: %s", failure.line())
+    return retriever

@@ -1,0 +1,49 @@
+"""The LangChain tool ``search_guidelines(query, k)``: citable guideline lines, one passage per line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.tools import BaseTool, StructuredTool
+from pydantic import BaseModel, Field
+
+from agent.errors import MedciteError
+from tools.evidence import render_lines
+from tools.retrieval.retriever import GuidelineRetriever
+
+MAX_K = 20
+DESCRIPTION = (
+    "Search current clinical guideline passages (USPSTF recommendations, NIH/CDC health information, "
+    "and documents the user ingested). Returns one line per passage: "
+    "[guideline:<id>] Title — Issuer (date) · section: passage. Cite passages by their [guideline:<id>] "
+    "key. A passage marked STALE is older than the configured age: say so when you use it."
+)
+
+
+class SearchGuidelinesInput(BaseModel):
+    query: str = Field(description="what to look up, e.g. 'colorectal cancer screening age'")
+    k: int = Field(default=5, ge=1, le=MAX_K, description="number of passages to return")
+
+
+def search_guidelines_text(retriever: GuidelineRetriever, query: str, k: int = 5) -> str:
+    """The tool's output: evidence lines, or a line saying nothing matched."""
+    try:
+        items = retriever.search_evidence(query, min(max(k, 1), MAX_K))
+    except MedciteError as exc:
+        return f"search_guidelines error: {exc}"
+    return render_lines(items, empty=f"No guideline passages matched {query!r}.")
+
+
+def make_search_tool(retriever: GuidelineRetriever) -> BaseTool:
+    """A LangChain tool bound to ``retriever`` (see ``open_retriever``)."""
+
+    def search_guidelines(query: str, k: int = 5) -> str:
+        return search_guidelines_text(retriever, query, k)
+
+    tool: Any = StructuredTool.from_function(
+        func=search_guidelines,
+        name="search_guidelines",
+        description=DESCRIPTION,
+        args_schema=SearchGuidelinesInput,
+    )
+    return tool
