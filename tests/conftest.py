@@ -18,6 +18,7 @@ SYNTHEA_DIR = SHARED_DATA / "fhir_synthea_r4" / "bundles"
 
 pytest_plugins: list[str] = [
     "tests.fixtures.models",
+    "tests.fixtures.fhir_server",
     "tests.fixtures.guideline_docs",
     "tests.fixtures.guideline_store",
 ]

@@ -57,8 +57,10 @@ def run_show(args: argparse.Namespace) -> int:
     patient_id = _pick_patient(source, args.patient)
     print(render_patient_context(source, patient_id, as_of=args.as_of))
     if not source.report.complete:
-        print(f"\nmedcite: warning: {len(source.report.excluded)} invalid resources were left out "
-              "(listed above)", file=sys.stderr)
+        print(
+            f"\nmedcite: warning: {len(source.report.excluded)} invalid resources were left out (listed above)",
+            file=sys.stderr,
+        )
     print(f"\n_{DISCLAIMER}_")
     return 0
 

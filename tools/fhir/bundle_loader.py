@@ -53,7 +53,7 @@ class _Loader:
         if size > self.max_file_bytes:
             raise InputError(
                 f"{path}: file is {size / 1e6:.1f} MB, over the "
-                f"{self.max_file_bytes / 1e6:.0f} MB limit "
+                f"{self.max_file_bytes / 1e6:g} MB limit "
                 "(raise MEDCITE_FHIR_MAX_FILE_MB to load it)"
             )
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -33,7 +34,7 @@ def format_number(value: Any) -> str:
         return str(round(value))
     text = f"{value:.4g}"
     if "e" in text:
-        text = f"{value:.6f}".rstrip("0").rstrip(".")
+        text = format(Decimal(text), "f")
     return text
 
 

@@ -126,7 +126,7 @@ class FhirHttpClient:
             try:
                 self.requests_sent += 1
                 log.debug("GET %s (attempt %d)", url, attempt + 1)
-                response = self._http.get(url, params=httpx.QueryParams(tuple(params or ())))
+                response = self._http.get(url, params=httpx.QueryParams(tuple(params)) if params else None)
             except httpx.TimeoutException:
                 failure = "timed out"
                 continue
