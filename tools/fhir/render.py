@@ -24,9 +24,10 @@ SETTLED_OBSERVATION = frozenset({"final", "amended", "corrected"})
 
 
 def _evidence(res: Resource, body: str, day: str | None, meta: dict[str, Any], shown: str | None = None) -> Evidence:
-    """``shown`` is the date text after the key (a span such as '2019-03-11 to 2019-03-14')."""
+    """``shown`` is the date text after the key (default ``day``; a span such as '2019-03-11 to
+    2019-03-14'; '' for none when the date is part of the body, as for problems and allergies)."""
     key = rf.resource_key(res)
-    shown = shown or day
+    shown = day if shown is None else shown
     lead = f"[{key}] {shown} " if shown else f"[{key}] "
     return Evidence(
         key=key,
@@ -127,7 +128,7 @@ def condition(res: Resource) -> Evidence:
         "abatement": abated,
         "category": next(iter(rf.categories(res)), None),
     }
-    return _evidence(res, body, None, meta)
+    return _evidence(res, body, onset, meta, shown="")
 
 
 def _dosage(res: Resource) -> str | None:
@@ -199,7 +200,7 @@ def allergy(res: Resource) -> Evidence:
         "recorded": recorded,
         "reactions": reactions,
     }
-    return _evidence(res, body, None, meta)
+    return _evidence(res, body, recorded, meta, shown="")
 
 
 def immunization(res: Resource) -> Evidence:

@@ -11,8 +11,22 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures.fhir_server import LoadedFhirServer
-from tools.fhir import FhirServerError, LocalSource, ServerSource, facts, make_fhir_tools, patient_sections
+from tests.fixtures.fhir_server import (
+    LoadedFhirServer,
+    SekmetServer,
+    sekmet_python,
+    transaction_keeping_ids,
+)
+from tests.unit.tools.fhir import sample_record as sample
+from tools.fhir import (
+    FhirServerError,
+    FhirSource,
+    LocalSource,
+    ServerSource,
+    facts,
+    make_fhir_tools,
+    patient_sections,
+)
 from tools.fhir.http_client import FhirHttpClient
 from tools.fhir.query import SearchQuery
 
@@ -97,6 +111,25 @@ def test_reads_return_none_for_missing_resources(fhir_server: LoadedFhirServer) 
     assert server.read("Observation", "does-not-exist") is None
     patient_id = next(iter(fhir_server.patient_ids.values()))
     assert server.read("Patient", patient_id)["id"] == patient_id  # type: ignore[index]
+
+
+def test_medication_references_and_reasons_resolve_on_the_server(sekmet_server: SekmetServer, tmp_path: Path) -> None:
+    """The hand-written record uses medicationReference (fetched with _include) and reasonReference
+    (read back); both sources must render them the same."""
+    sekmet_server.post_bundle(transaction_keeping_ids(sample.bundle()))
+    local = LocalSource.from_paths(sample.write(tmp_path / "record.json", sample.bundle()))
+    server = ServerSource(sekmet_server.base_url, token=sekmet_server.token)
+    assert isinstance(server, FhirSource) and isinstance(local, FhirSource)
+    answers = _answers(server, sample.PID)
+    assert answers == _answers(local, sample.PID)
+    medications = answers['list_medications {"status": "all"}']
+    assert "Metformin 500 MG (RxNorm 860975): active; dose 1 tablet, 2 times per 1 d; reason Diabetes" in medications
+
+
+def test_missing_server_python_fails_with_instructions(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MEDCITE_FHIR_SERVER_PYTHON", str(tmp_path / "nowhere" / "python"))
+    with pytest.raises(pytest.fail.Exception, match=r"pip install sekmet-fhir==0\.1\.1"):
+        sekmet_python()
 
 
 def _without_keys(lines: list[str]) -> list[str]:
