@@ -1,0 +1,71 @@
+"""Grouped bar charts (matplotlib, Agg backend) comparing runs, with error bars and reference markers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+
+@dataclass(frozen=True)
+class Series:
+    """One run: a value per group (None when missing) with optional (low, high) intervals."""
+
+    label: str
+    values: Sequence[float | None]
+    intervals: Sequence[tuple[float, float] | None] = field(default_factory=tuple)
+
+
+def grouped_bars(
+    groups: Sequence[str],
+    series: Sequence[Series],
+    path: Path,
+    *,
+    title: str,
+    ylabel: str,
+    references: Sequence[Series] = (),
+    ymax: float | None = 100.0,
+) -> Path:
+    """Write a PNG: one cluster per group, one bar per series, hollow markers for references."""
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.4 * len(groups) + 2), 4.2), dpi=120)
+    width = 0.8 / max(1, len(series))
+    for i, s in enumerate(series):
+        xs = [g + (i - (len(series) - 1) / 2) * width for g in range(len(groups))]
+        heights = [v if v is not None else 0.0 for v in s.values]
+        bars = ax.bar(xs, heights, width=width * 0.95, label=s.label)
+        if s.intervals:
+            lower = [max(0.0, h - iv[0]) if iv else 0.0 for h, iv in zip(heights, s.intervals, strict=True)]
+            upper = [max(0.0, iv[1] - h) if iv else 0.0 for h, iv in zip(heights, s.intervals, strict=True)]
+            ax.errorbar(xs, heights, yerr=[lower, upper], fmt="none", ecolor="black", capsize=3, lw=1)
+        for bar, v in zip(bars, s.values, strict=True):
+            if v is not None:
+                ax.annotate(f"{v:.0f}", (bar.get_x() + bar.get_width() / 2, v), ha="center", va="bottom", fontsize=7)
+    markers = "D^sv*"
+    for j, ref in enumerate(references):
+        pts = [(g, v) for g, v in enumerate(ref.values) if v is not None]
+        if pts:
+            ax.scatter(
+                [p[0] for p in pts],
+                [p[1] for p in pts],
+                marker=markers[j % len(markers)],
+                facecolors="none",
+                edgecolors="dimgray",
+                zorder=5,
+                label=ref.label,
+            )
+    ax.set_xticks(range(len(groups)), list(groups))
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    if ymax is not None:
+        ax.set_ylim(0, ymax * 1.08)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
