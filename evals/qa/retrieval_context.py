@@ -1,0 +1,32 @@
+"""Retrieval for QA with ``--rag``: any ``(query, k) -> list[Evidence]`` callable, by default the guideline search."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from agent.config import Settings
+from agent.errors import ConfigError
+from tools.evidence import Evidence
+
+Retriever = Callable[[str, int], list[Evidence]]
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    """A retriever, the number of passages per question, and a name recorded with every result."""
+
+    search: Retriever
+    k: int = 5
+    name: str = "guidelines"
+
+
+def default_retriever(settings: Settings) -> Retriever:
+    """Hybrid guideline search over the configured store (the default corpus is built on first use)."""
+    try:
+        from tools.retrieval import open_retriever
+    except ImportError as exc:
+        raise ConfigError(
+            f"guideline retrieval is not available in this installation ({exc}); run without --rag"
+        ) from exc
+    return open_retriever(settings).search_evidence
