@@ -1,0 +1,63 @@
+"""What an evaluated system returns: text with inline ``[Type/id]`` citations, citation keys and flags.
+
+Any object with a ``text`` attribute plugs in (the agent's ``Answer`` does): citation keys are read
+from ``citation_keys``, ``cited_keys()`` or ``citations[*].key`` and from the text's inline
+``[key]`` markers; flags from ``flags`` (strings, or objects rendered with ``str``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol, runtime_checkable
+
+from pydantic import BaseModel, Field
+
+_INLINE_KEY = re.compile(r"\[((?:[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64})|(?:guideline:[^\]\s]+))\]")
+
+
+@runtime_checkable
+class AnswerLike(Protocol):
+    """The least an answer or summary must offer: its text (citations and flags are read when present)."""
+
+    @property
+    def text(self) -> str: ...
+
+
+class EvalAnswer(BaseModel):
+    """The normalised form every scorer works on."""
+
+    text: str
+    citation_keys: list[str] = Field(default_factory=list)
+    flags: list[str] = Field(default_factory=list)
+
+
+def inline_keys(text: str) -> list[str]:
+    """Citation keys written inline as ``[Observation/123]`` or ``[guideline:uspstf-1]``, first seen first."""
+    return list(dict.fromkeys(_INLINE_KEY.findall(text)))
+
+
+def _explicit_keys(obj: object) -> list[str]:
+    keys = getattr(obj, "citation_keys", None)
+    if keys is None:
+        method = getattr(obj, "cited_keys", None)
+        if callable(method):
+            keys = method()
+    if keys is None:
+        keys = [getattr(c, "key", c) for c in getattr(obj, "citations", None) or []]
+    return [str(k) for k in keys]
+
+
+def to_eval_answer(obj: object) -> EvalAnswer:
+    """Normalise any ``AnswerLike`` (or a plain string) to an ``EvalAnswer``."""
+    if isinstance(obj, EvalAnswer):
+        return obj.model_copy(
+            update={"citation_keys": list(dict.fromkeys([*obj.citation_keys, *inline_keys(obj.text)]))}
+        )
+    if isinstance(obj, str):
+        return EvalAnswer(text=obj, citation_keys=inline_keys(obj))
+    if not isinstance(obj, AnswerLike):
+        raise TypeError(f"an answer needs a 'text' attribute, got {type(obj).__name__}")
+    text = str(obj.text)
+    keys = list(dict.fromkeys([*_explicit_keys(obj), *inline_keys(text)]))
+    flags = [str(f) for f in getattr(obj, "flags", None) or []]
+    return EvalAnswer(text=text, citation_keys=keys, flags=flags)

@@ -1,0 +1,72 @@
+"""Run FHIR QA tasks through an answer function, one resumable JSONL line per task."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from evals.answers import AnswerLike, to_eval_answer
+from evals.fhir.scoring import score_answer
+from evals.fhir.tasks import FhirTask
+from evals.hashing import digest
+from evals.results_log import ResultLog
+from evals.runner import RunStats, run_pending
+from evals.sessions import append_session
+
+FhirAnswerFn = Callable[[FhirTask], AnswerLike]
+
+
+@dataclass(frozen=True)
+class FhirRun:
+    """Where results go; ``system`` names what is evaluated (agent, model, FHIR source) and is recorded."""
+
+    name: str
+    out_dir: Path
+    system: dict[str, Any]
+    concurrency: int = 1
+    progress: bool = True
+
+    @property
+    def results_path(self) -> Path:
+        return self.out_dir / f"{self.name}.jsonl"
+
+
+def answer_task(task: FhirTask, answer_fn: FhirAnswerFn, system: dict[str, Any]) -> dict[str, Any]:
+    """Ask one task and score the answer (the result line without key and hash)."""
+    started = time.perf_counter()
+    answer = to_eval_answer(answer_fn(task))
+    latency = time.perf_counter() - started
+    score = score_answer(task, answer)
+    return {
+        "task_id": task.id,
+        "kind": task.kind,
+        "bundle": task.bundle.name,
+        "question": task.question,
+        "gold": task.gold.model_dump(),
+        "answer": answer.model_dump(),
+        "score": score.model_dump(),
+        "correct": score.correct,
+        "latency_s": round(latency, 3),
+        "system": system,
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def run_fhir(tasks: list[FhirTask], answer_fn: FhirAnswerFn, run: FhirRun) -> RunStats:
+    """Answer every task not yet recorded for this system in ``run.results_path``."""
+    stats = run_pending(
+        tasks,
+        key=lambda t: t.id,
+        digest=lambda t: digest({"task": t.model_dump(mode="json"), "system": run.system}),
+        work=lambda t: answer_task(t, answer_fn, run.system),
+        log=ResultLog(run.results_path),
+        concurrency=run.concurrency,
+        progress=run.progress,
+        desc=f"fhir {run.name}",
+    )
+    append_session(run.results_path, stats, concurrency=run.concurrency, **run.system)
+    return stats
