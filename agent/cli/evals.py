@@ -1,0 +1,232 @@
+"""``medcite eval``: medical QA (closed-book or with retrieval), FHIR question answering, summary faithfulness."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+from typing import Any
+
+from agent.cli.common import add_model_options, settings_from_args
+from agent.config import Settings
+from agent.errors import InputError
+
+DEFAULT_OUT = Path("medcite-evals")
+MIRAGE_DEV = Path("mirage") / "benchmark_dev.json"
+PUBMEDQA_DEV = Path("pubmedqa") / "pqal_dev.json"
+SYNTHEA_BUNDLES = Path("fhir_synthea_r4") / "bundles"
+
+
+def register(sub: Any) -> None:
+    ev: argparse.ArgumentParser = sub.add_parser("eval", help="run scripted evaluations and write reports")
+    commands = ev.add_subparsers(dest="eval_command", metavar="EVAL", required=True)
+
+    qa = commands.add_parser("qa", help="medical multiple-choice QA (MIRAGE schema or PubMedQA PQA-L)")
+    qa.add_argument(
+        "--data",
+        type=Path,
+        action="append",
+        help="QA file in MIRAGE's {dataset: {qid: {question, options, answer}}} schema or PubMedQA's PQA-L "
+        "format; repeatable (default: the MIRAGE dev sample, plus the PQA-L dev file for --dataset pqal)",
+    )
+    qa.add_argument(
+        "--dataset",
+        action="append",
+        help="dataset to run (medqa, medmcqa, pubmedqa, bioasq, mmlu, pqal); repeatable (default: all loaded)",
+    )
+    qa.add_argument("--limit", type=int, help="first N questions of each dataset")
+    qa.add_argument("--rag", action="store_true", help="add passages from guideline search to each question")
+    qa.add_argument("--k", type=int, default=5, help="passages per question with --rag (default 5)")
+    _add_run_options(qa)
+    qa.set_defaults(func=run_qa)
+
+    fhir = commands.add_parser("fhir", help="question answering over Synthea FHIR bundles, gold from the raw JSON")
+    _add_bundle_options(fhir)
+    fhir.add_argument("--agent", default=None, help="registered answer function or package.module:factory")
+    fhir.add_argument("--fhir-url", help="let the agent read from this FHIR server instead of the bundle files")
+    fhir.add_argument("--kind", action="append", help="only tasks of this kind (latest_lab, trend, ...); repeatable")
+    fhir.add_argument("--limit", type=int, help="first N tasks")
+    fhir.add_argument("--write-tasks", type=Path, help="also write the generated tasks to this JSONL file")
+    _add_run_options(fhir)
+    fhir.set_defaults(func=run_fhir)
+
+    summ = commands.add_parser("summaries", help="faithfulness of bundle summaries (citations, coverage, flags)")
+    _add_bundle_options(summ)
+    summ.add_argument("--summarizer", default=None, help="registered summary function or package.module:factory")
+    summ.add_argument("--fhir-url", help="let the summarizer read from this FHIR server instead of the bundle files")
+    summ.add_argument("--limit", type=int, help="first N bundles")
+    _add_run_options(summ)
+    summ.set_defaults(func=run_summaries)
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default ./{DEFAULT_OUT})")
+    p.add_argument("--run-name", help="name of the run's results file (default: from model and mode)")
+    p.add_argument("--concurrency", type=int, default=1, help="parallel requests (for model servers; default 1)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_model_options(p)
+
+
+def _add_bundle_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--bundles",
+        type=Path,
+        action="append",
+        help="bundle file or folder of *.json bundles; repeatable (default: the Synthea sample bundles)",
+    )
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9.]+", "-", text).strip("-")[-60:]
+
+
+def _limit(value: int | None) -> int | None:
+    if value is not None and value < 1:
+        raise InputError(f"--limit must be at least 1, got {value}")
+    return value
+
+
+def _concurrency(value: int) -> int:
+    if value < 1:
+        raise InputError(f"--concurrency must be at least 1, got {value}")
+    return value
+
+
+# --- qa ----------------------------------------------------------------------------------------------
+
+
+def _qa_files(args: argparse.Namespace, settings: Settings) -> list[Path]:
+    if args.data:
+        return list(args.data)
+    files = [settings.eval_data_dir / MIRAGE_DEV]
+    if args.dataset and "pqal" in args.dataset:
+        files.append(settings.eval_data_dir / PUBMEDQA_DEV)
+    return files
+
+
+def run_qa(args: argparse.Namespace) -> int:
+    from agent.models import load_chat_model
+    from evals.qa.datasets import QAItem, load_qa_file, select
+    from evals.qa.report import write_report
+    from evals.qa.retrieval_context import RetrievalConfig, default_retriever
+    from evals.qa.run import QARun, default_run_name
+    from evals.qa.run import run_qa as run_items
+
+    settings = settings_from_args(args)
+    available: dict[str, list[QAItem]] = {}
+    for path in _qa_files(args, settings):
+        for name, items in load_qa_file(path).items():
+            if name in available:
+                raise InputError(f"dataset {name!r} appears in more than one --data file (again in {path})")
+            available[name] = items
+    items = select(available, args.dataset, _limit(args.limit))
+    if args.k < 1:
+        raise InputError(f"--k must be at least 1, got {args.k}")
+    retrieval = RetrievalConfig(search=default_retriever(settings), k=args.k) if args.rag else None
+    run = QARun(
+        name=args.run_name or default_run_name(settings.model, args.rag),
+        out_dir=args.out / "qa",
+        concurrency=_concurrency(args.concurrency),
+        progress=not args.no_progress,
+        retrieval=retrieval,
+    )
+    model = load_chat_model(settings)
+    stats = run_items(items, model, settings, run)
+    report = write_report(run.out_dir)
+    this = next(r for r in report.runs if r.name == run.name)
+    print(f"run {run.name}: {stats.finished} answered now, {stats.skipped} already done, {stats.per_second:.3f} q/s")
+    for s in [*this.datasets.values(), this.overall]:
+        print(f"  {s.dataset:10s} accuracy {s.accuracy.percent():24s} n={s.n:<4d} unparseable={s.unparseable}")
+    print(f"results {run.results_path}\nreport  {report.markdown}\nplot    {report.plot}")
+    return 0
+
+
+# --- fhir & summaries --------------------------------------------------------------------------------
+
+
+def _bundle_paths(args: argparse.Namespace, settings: Settings) -> list[Path]:
+    from evals.fhir.gold import bundles_in
+
+    given = args.bundles or [settings.eval_data_dir / SYNTHEA_BUNDLES]
+    paths: list[Path] = []
+    for p in given:
+        if p.is_dir():
+            paths += bundles_in(p)
+        elif p.is_file():
+            paths.append(p)
+        else:
+            raise InputError(f"--bundles {p}: no such file or folder")
+    return paths
+
+
+def _system(kind: str, name: str, settings: Settings, fhir_url: str | None) -> dict[str, Any]:
+    return {kind: name, "model": settings.model, "fhir_source": fhir_url or "bundle file"}
+
+
+def run_fhir(args: argparse.Namespace) -> int:
+    from evals.fhir.gold import generate_tasks
+    from evals.fhir.report import write_report
+    from evals.fhir.run import FhirRun
+    from evals.fhir.run import run_fhir as run_tasks
+    from evals.fhir.tasks import write_tasks
+    from evals.registry import DEFAULT_AGENT, AgentEnv, resolve_fhir_agent
+
+    settings = settings_from_args(args)
+    agent = args.agent or DEFAULT_AGENT
+    answer_fn = resolve_fhir_agent(agent, AgentEnv(settings=settings, fhir_url=args.fhir_url))
+    tasks = generate_tasks(_bundle_paths(args, settings))
+    if args.kind:
+        tasks = [t for t in tasks if t.kind in set(args.kind)]
+        if not tasks:
+            raise InputError(f"no tasks of kind {', '.join(args.kind)}")
+    tasks = tasks[: _limit(args.limit)]
+    if args.write_tasks:
+        write_tasks(tasks, args.write_tasks)
+    suffix = "-server" if args.fhir_url else ""
+    run = FhirRun(
+        name=args.run_name or f"{_slug(agent)}-{_slug(settings.model)}{suffix}",
+        out_dir=args.out / "fhir",
+        system=_system("agent", agent, settings, args.fhir_url),
+        concurrency=_concurrency(args.concurrency),
+        progress=not args.no_progress,
+    )
+    stats = run_tasks(tasks, answer_fn, run)
+    report = write_report(run.out_dir)
+    this = next(r for r in report.runs if r.name == run.name)
+    print(f"run {run.name}: {stats.finished} answered now, {stats.skipped} already done")
+    for s in [*this.kinds.values(), this.overall]:
+        print(
+            f"  {s.kind:18s} accuracy {s.accuracy.percent():22s} citations {s.citation_correct.percent():22s} "
+            f"abstention {s.abstention_correct.percent()}"
+        )
+    print(f"results {run.results_path}\nreport  {report.markdown}\nplot    {report.plot}")
+    return 0
+
+
+def run_summaries(args: argparse.Namespace) -> int:
+    from evals.registry import DEFAULT_AGENT, AgentEnv, resolve_summarizer
+    from evals.summaries.report import write_report
+    from evals.summaries.run import SummaryRun, targets_for
+    from evals.summaries.run import run_summaries as run_targets
+
+    settings = settings_from_args(args)
+    name = args.summarizer or DEFAULT_AGENT
+    summary_fn = resolve_summarizer(name, AgentEnv(settings=settings, fhir_url=args.fhir_url))
+    targets = targets_for(_bundle_paths(args, settings))[: _limit(args.limit)]
+    suffix = "-server" if args.fhir_url else ""
+    run = SummaryRun(
+        name=args.run_name or f"{_slug(name)}-{_slug(settings.model)}{suffix}",
+        out_dir=args.out / "summaries",
+        system=_system("summarizer", name, settings, args.fhir_url),
+        concurrency=_concurrency(args.concurrency),
+        progress=not args.no_progress,
+    )
+    stats = run_targets(targets, summary_fn, run)
+    report = write_report(run.out_dir)
+    this = next(r for r in report.runs if r.name == run.name)
+    coverage = ", ".join(f"{k} {v.percent()}" for k, v in this.coverage.items())
+    print(f"run {run.name}: {stats.finished} summarised now, {stats.skipped} already done")
+    print(f"  citation precision {this.citation_precision.percent()}; coverage {coverage}")
+    print(f"  unverified claims {this.unverified_claims}, unknown keys {this.unknown_keys}, flags {this.flags}")
+    print(f"results {run.results_path}\nreport  {report.markdown}\nplot    {report.plot}")
+    return 0
