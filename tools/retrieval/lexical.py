@@ -10,6 +10,7 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
+import Stemmer
 
 log = logging.getLogger(__name__)
 
@@ -17,8 +18,13 @@ STOPWORDS = "en"
 _IDS_FILE = "ids.json"
 
 
+_STEMMER = Stemmer.Stemmer("english")
+
+
 def _tokenize(texts: Sequence[str]) -> bm25s.tokenization.Tokenized:
-    return bm25s.tokenize(list(texts), stopwords=STOPWORDS, show_progress=False)
+    return bm25s.tokenize(
+        list(texts), stopwords=STOPWORDS, stemmer=_STEMMER.stemWords, show_progress=False
+    )
 
 
 class LexicalIndex:

@@ -16,7 +16,7 @@ from agent.errors import InputError
 from corpora.ingest import IngestReport, ensure_default_corpus, ingest_paths
 from corpora.passage import content_hash
 from tools.evidence import Evidence
-from tools.retrieval.fusion import RRF_K, reciprocal_rank_fusion
+from tools.retrieval.fusion import RRF_K, RRF_WEIGHTS, reciprocal_rank_fusion
 from tools.retrieval.hits import GuidelineHit, hit_evidence
 from tools.retrieval.lexical import LexicalIndex
 from tools.retrieval.recency import is_stale, prefer_newest, same_topic_groups, topic_key
@@ -50,6 +50,7 @@ class GuidelineRetriever:
         settings: Settings | None = None,
         reranker: CrossEncoderReranker | None = None,
         rrf_k: int = RRF_K,
+        weights: tuple[float, float] = RRF_WEIGHTS,
         candidates: int = CANDIDATES,
     ) -> None:
         self.store = store
@@ -58,6 +59,7 @@ class GuidelineRetriever:
             reranker = CrossEncoderReranker(self.settings.reranker_model)
         self.reranker = reranker
         self.rrf_k = rrf_k
+        self.weights = weights
         self.candidates = candidates
         self._lexical: LexicalIndex | None = None
         self._lexical_revision: str | None = None
@@ -111,8 +113,10 @@ class GuidelineRetriever:
                 dense_ids.append(chunk.passage.id)
         if mode in ("hybrid", "bm25"):
             lexical_ids = [pid for pid, _ in self.lexical().search(query, n)]
-        rankings = [r for r in (dense_ids, lexical_ids) if r]
-        fused = reciprocal_rank_fusion(rankings, k=self.rrf_k)[:n]
+        parts = [(r, w) for r, w in zip((dense_ids, lexical_ids), self.weights, strict=True) if r]
+        fused = reciprocal_rank_fusion(
+            [r for r, _ in parts], k=self.rrf_k, weights=[w for _, w in parts]
+        )[:n]
         dense_pos = {pid: i for i, pid in enumerate(dense_ids, start=1)}
         lexical_pos = {pid: i for i, pid in enumerate(lexical_ids, start=1)}
         ranked = [Ranked(pid, s, dense_pos.get(pid), lexical_pos.get(pid)) for pid, s in fused]
