@@ -54,7 +54,8 @@ class Settings:
     fhir_max_file_mb: float = 64.0  # largest local Bundle/NDJSON file read
 
     # Agent loop
-    max_steps: int = 4
+    max_steps: int = 2  # model-requested tool steps after the deterministic gather
+    evidence_chars: int = 6000  # most evidence text put in one prompt (also bounded by n_ctx)
 
     # Evaluations: folder with mirage/, pubmedqa/ and fhir_synthea_r4/ (default: ../shared/data of a checkout)
     eval_data_dir: Path = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
@@ -99,7 +100,5 @@ def _coerce(name: str, type_name: Any, raw: str) -> Any:
         if t.startswith("Path"):
             return Path(raw).expanduser()
     except ValueError as exc:
-        raise ConfigError(
-            f"Environment variable MEDCITE_{name.upper()}={raw!r} is not a valid {t}."
-        ) from exc
+        raise ConfigError(f"Environment variable MEDCITE_{name.upper()}={raw!r} is not a valid {t}.") from exc
     return raw

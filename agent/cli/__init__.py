@@ -12,7 +12,13 @@ from agent import DISCLAIMER, __version__
 from agent.errors import MedciteError
 
 # Each module defines ``register(subparsers) -> None`` and sets ``func`` on its parsers.
-COMMAND_MODULES: tuple[str, ...] = ("agent.cli.ask", "agent.cli.corpus", "agent.cli.fhir", "agent.cli.evals")
+COMMAND_MODULES: tuple[str, ...] = (
+    "agent.cli.ask",
+    "agent.cli.summarize",
+    "agent.cli.fhir",
+    "agent.cli.corpus",
+    "agent.cli.evals",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

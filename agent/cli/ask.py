@@ -1,4 +1,4 @@
-"""``medcite ask``: one question to the model."""
+"""``medcite ask`` and ``medcite chat``: cited answers about a patient record and current guidelines."""
 
 from __future__ import annotations
 
@@ -9,28 +9,62 @@ from typing import Any
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from agent import DISCLAIMER
+from agent.assistant import Assistant
 from agent.cli.common import add_model_options, settings_from_args
 from agent.models import load_chat_model
 from agent.prompts import load_prompt
 
 
-def register(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser("ask", help="ask the model one question")
-    p.add_argument("question", help="the question")
-    p.add_argument("--no-stream", action="store_true", help="print the answer when complete")
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--bundle", help="FHIR bundle / NDJSON file or folder, or a FHIR server base URL")
+    p.add_argument("--patient", help="patient id (needed when the source holds several patients)")
+    p.add_argument("--thread", default="default", help="conversation id (turns with one id share memory)")
+    p.add_argument("--no-guidelines", action="store_true", help="skip guideline retrieval")
+    p.add_argument("--json", action="store_true", help="print the Answer as JSON")
     add_model_options(p)
-    p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    model = load_chat_model(settings_from_args(args))
-    messages = [SystemMessage(load_prompt("ask_system")), HumanMessage(args.question)]
-    if args.no_stream:
-        print(model.invoke(messages).content)
-    else:
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser("ask", help="ask one question (cited, verified, flagged)")
+    p.add_argument("question", help="the question")
+    p.add_argument("--raw", action="store_true", help="ask the model directly, without evidence or verification")
+    _common(p)
+    p.set_defaults(func=run_ask)
+    c: argparse.ArgumentParser = sub.add_parser("chat", help="chat in the terminal (empty line or Ctrl-D ends)")
+    _common(c)
+    c.set_defaults(func=run_chat)
+
+
+def _assistant(args: argparse.Namespace) -> Assistant:
+    return Assistant(
+        source=args.bundle, patient_id=args.patient, settings=settings_from_args(args), retriever=not args.no_guidelines
+    )
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    if args.raw:
+        model = load_chat_model(settings_from_args(args))
+        messages = [SystemMessage(load_prompt("ask_system")), HumanMessage(args.question)]
         for chunk in model.stream(messages):
             sys.stdout.write(str(chunk.content))
             sys.stdout.flush()
-        print()
-    print(f"\n_{DISCLAIMER}_")
+        print(f"\n\n_{DISCLAIMER} (unverified model output)_")
+        return 0
+    answer = _assistant(args).ask(args.question, thread_id=args.thread)
+    print(answer.model_dump_json(indent=2) if args.json else answer.to_markdown())
+    return 0
+
+
+def run_chat(args: argparse.Namespace) -> int:
+    bot = _assistant(args)
+    print(f"medcite chat — {DISCLAIMER}\nAsk a question (empty line ends).")
+    while True:
+        try:
+            question = input("\n> ").strip()
+        except EOFError:
+            break
+        if not question:
+            break
+        answer = bot.ask(question, thread_id=args.thread)
+        print(answer.model_dump_json(indent=2) if args.json else answer.to_markdown())
     return 0

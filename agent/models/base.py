@@ -43,7 +43,11 @@ class Completion:
 
 
 class PromptedToolChatModel(BaseChatModel):
-    """Shared logic for all medcite backends (llama.cpp, transformers, OpenAI-compatible HTTP)."""
+    """Shared logic for all medcite backends (llama.cpp, transformers, OpenAI-compatible HTTP).
+
+    ``model.bind(json_schema=...)`` constrains a plain (tool-less) reply to a JSON schema where the
+    backend can; other backends ignore it and the caller parses free text.
+    """
 
     model_name: str = ""
     temperature: float = 0.0
@@ -53,9 +57,7 @@ class PromptedToolChatModel(BaseChatModel):
 
     # -- backend hooks -----------------------------------------------------------------------
     @abstractmethod
-    def _complete(
-        self, chat: list[ChatTurn], *, schema: dict[str, Any] | None, stop: list[str] | None
-    ) -> Completion:
+    def _complete(self, chat: list[ChatTurn], *, schema: dict[str, Any] | None, stop: list[str] | None) -> Completion:
         """Generate one reply; when ``schema`` is given, decoding should be constrained to it."""
 
     def _stream_text(self, chat: list[ChatTurn], *, stop: list[str] | None) -> Iterator[str]:
@@ -90,7 +92,8 @@ class PromptedToolChatModel(BaseChatModel):
         if specs:
             message = self._tool_turn(messages, specs, kwargs.get("tool_choice"), stop)
         else:
-            completion = self._complete(self._chat(messages), schema=None, stop=stop)
+            schema = kwargs.get("json_schema") if self.supports_constrained_decoding and not self.thinking else None
+            completion = self._complete(self._chat(messages), schema=schema, stop=stop)
             message = self._text_message(completion)
         message.response_metadata["duration_s"] = round(time.perf_counter() - started, 3)
         return ChatResult(generations=[ChatGeneration(message=message)])
@@ -204,8 +207,7 @@ class PromptedToolChatModel(BaseChatModel):
         elif result.calls:
             message.content = ""
             message.tool_calls = [
-                {"type": "tool_call", "name": c.name, "args": c.args, "id": c.id}
-                for c in result.calls
+                {"type": "tool_call", "name": c.name, "args": c.args, "id": c.id} for c in result.calls
             ]
         else:
             message.content = result.answer or ""
@@ -228,11 +230,7 @@ def _apply_tool_choice(
         return specs, False
     if tool_choice in ("any", "required", True):
         return specs, True
-    name = (
-        tool_choice.get("function", {}).get("name")
-        if isinstance(tool_choice, dict)
-        else tool_choice
-    )
+    name = tool_choice.get("function", {}).get("name") if isinstance(tool_choice, dict) else tool_choice
     chosen = [s for s in specs if s.name == name]
     if not chosen:
         raise ValueError(f"tool_choice names unknown tool {name!r}")

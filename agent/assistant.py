@@ -1,0 +1,150 @@
+"""The public entry point used by the CLI, the notebooks and the evaluations.
+
+>>> bot = Assistant(source="bundle.json")           # local bundle or FHIR server URL
+>>> answer = bot.ask("What is the latest HbA1c?")    # cited, verified, flagged
+>>> summary = bot.summarize()
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage
+from langchain_core.runnables import RunnableConfig
+from langchain_core.tools import BaseTool
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+from agent.answer import Answer
+from agent.audit import AuditCallback, AuditLog
+from agent.config import Settings
+from agent.context import AgentContext, GuidelineSearch
+from agent.errors import InputError
+from agent.graph import Graph, build_graph
+from agent.models import load_chat_model
+from agent.state import AgentState, Mode
+from tools.fhir import FhirSource, LocalSource, make_fhir_tools, open_source
+
+SUMMARY_QUESTION = "Summarize this patient's record."
+
+
+def pick_patient(source: FhirSource, patient_id: str | None) -> str:
+    """The requested patient (checked for local sources), or the only patient of the source."""
+    if patient_id:
+        if isinstance(source, LocalSource) and patient_id not in source.patient_ids():
+            known = ", ".join(source.patient_ids()[:10])
+            raise InputError(f"patient {patient_id!r} is not in {source.description}; patients: {known}")
+        return patient_id
+    ids = source.patient_ids()
+    if len(ids) == 1:
+        return ids[0]
+    if not ids:
+        raise InputError(f"{source.description} holds no Patient resource")
+    raise InputError(
+        f"{source.description} holds {len(ids)} patients; choose one with --patient (e.g. {', '.join(ids[:5])})"
+    )
+
+
+def sqlite_checkpointer(path: Path) -> SqliteSaver:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteSaver(sqlite3.connect(str(path), check_same_thread=False))
+
+
+class Assistant:
+    """One patient (optional), one model, one guideline retriever, one conversation store."""
+
+    def __init__(
+        self,
+        source: FhirSource | str | Path | None = None,
+        patient_id: str | None = None,
+        settings: Settings | None = None,
+        model: BaseChatModel | None = None,
+        retriever: GuidelineSearch | bool | None = True,
+        checkpointer: BaseCheckpointSaver[str] | None = None,
+    ) -> None:
+        self.settings = settings or Settings.from_env()
+        self.source = open_source(source, self.settings) if isinstance(source, str | Path) else source
+        self.patient_id = pick_patient(self.source, patient_id) if self.source is not None else None
+        self.model = model or load_chat_model(self.settings)
+        self.retriever = self._retriever(retriever)
+        self.tools = self._tools()
+        self.graph: Graph = build_graph(
+            self.tools, checkpointer or sqlite_checkpointer(self.settings.data_dir / "conversations.sqlite")
+        )
+
+    def _retriever(self, retriever: GuidelineSearch | bool | None) -> GuidelineSearch | None:
+        if retriever is True:
+            from tools.retrieval import open_retriever
+
+            return open_retriever(self.settings, progress=True)
+        return retriever or None
+
+    def _tools(self) -> list[BaseTool]:
+        tools: list[BaseTool] = []
+        if self.source is not None and self.patient_id is not None:
+            tools += make_fhir_tools(self.source, self.patient_id)
+        if self.retriever is not None and hasattr(self.retriever, "store"):
+            from tools.retrieval import make_search_tool
+
+            tools.append(make_search_tool(self.retriever))  # type: ignore[arg-type]
+        return tools
+
+    def _context(self) -> AgentContext:
+        return AgentContext(
+            model=self.model,
+            settings=self.settings,
+            source=self.source,
+            patient_id=self.patient_id,
+            tools=self.tools,
+            retriever=self.retriever,
+            audit=AuditLog(self.settings.audit_dir),
+        )
+
+    def _start(self, question: str, mode: Mode, thread_id: str) -> tuple[AgentState, RunnableConfig, AgentContext]:
+        ctx = self._context()
+        assert ctx.audit is not None
+        ctx.log(
+            "run_start",
+            mode=mode,
+            question=question,
+            model=self.settings.model,
+            patient=self.patient_id,
+            source=self.source.description if self.source else None,
+            thread_id=thread_id,
+        )
+        config: RunnableConfig = {
+            "configurable": {"thread_id": thread_id},
+            "callbacks": [AuditCallback(ctx.audit)],
+            "recursion_limit": 8 + 3 * self.settings.max_steps,
+        }
+        inputs: AgentState = {"messages": [HumanMessage(question)], "question": question, "mode": mode}
+        return inputs, config, ctx
+
+    def _run(self, question: str, mode: Mode, thread_id: str) -> Answer:
+        inputs, config, ctx = self._start(question, mode, thread_id)
+        state = self.graph.invoke(inputs, config=config, context=ctx)
+        return Answer.model_validate(state["answer"])
+
+    def ask(self, question: str, thread_id: str = "default") -> Answer:
+        """Answer one question; turns with the same ``thread_id`` share memory (checkpointed)."""
+        if not question.strip():
+            raise InputError("the question is empty")
+        return self._run(question.strip(), "ask", thread_id)
+
+    def summarize(self) -> Answer:
+        """A sectioned, cited summary of the patient with a verified model synopsis."""
+        if self.source is None or self.patient_id is None:
+            raise InputError("summarize needs a FHIR bundle or server (and a patient)")
+        return self._run(SUMMARY_QUESTION, "summarize", f"summary-{uuid.uuid4().hex[:8]}")
+
+    def stream(self, question: str, thread_id: str = "default") -> Iterator[tuple[str, dict[str, Any]]]:
+        """Yield ``(node, update)`` as each node finishes; the last update of ``finalize`` holds the answer."""
+        inputs, config, ctx = self._start(question, "ask", thread_id)
+        for chunk in self.graph.stream(inputs, config=config, context=ctx, stream_mode="updates"):
+            for node, update in chunk.items():
+                yield node, update or {}

@@ -1,0 +1,41 @@
+"""``medcite summarize``: a cited, verified, flagged summary of one patient's record."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from agent.assistant import Assistant
+from agent.cli.common import add_model_options, settings_from_args
+from agent.output import FORMATS, render, write_outputs
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser("summarize", help="summarize a FHIR bundle or server patient")
+    p.add_argument("source", help="FHIR bundle / NDJSON file or folder, or a FHIR server base URL")
+    p.add_argument("--patient", help="patient id (needed when the source holds several patients)")
+    p.add_argument("--out", help="folder for summary.md / summary.json / summary.fhir.json")
+    p.add_argument(
+        "--format",
+        action="append",
+        choices=FORMATS,
+        help="output format(s); repeatable (default: md on stdout, all three with --out)",
+    )
+    p.add_argument("--no-guidelines", action="store_true", help="skip guideline retrieval")
+    add_model_options(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    bot = Assistant(source=args.source, patient_id=args.patient, settings=settings, retriever=not args.no_guidelines)
+    answer = bot.summarize()
+    if args.out:
+        from pathlib import Path
+
+        for path in write_outputs(answer, Path(args.out), args.format or list(FORMATS)):
+            print(f"wrote {path}")
+    else:
+        for fmt in args.format or ["md"]:
+            print(render(answer, fmt), end="")
+    return 0

@@ -1,0 +1,36 @@
+"""Run-scoped dependencies of the graph (not checkpointed): model, settings, sources, audit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.tools import BaseTool
+
+from agent.audit import AuditLog
+from agent.config import Settings
+from tools.evidence import Evidence
+from tools.fhir import FhirSource
+
+
+class GuidelineSearch(Protocol):
+    def search_evidence(self, query: str, k: int = 5) -> list[Evidence]: ...
+
+
+@dataclass
+class AgentContext:
+    model: BaseChatModel
+    settings: Settings
+    source: FhirSource | None = None
+    patient_id: str | None = None
+    tools: list[BaseTool] = field(default_factory=list)
+    retriever: GuidelineSearch | None = None
+    audit: AuditLog | None = None
+
+    def tool(self, name: str) -> BaseTool | None:
+        return next((t for t in self.tools if t.name == name), None)
+
+    def log(self, event: str, **fields: Any) -> None:
+        if self.audit is not None:
+            self.audit.write(event, **fields)

@@ -1,0 +1,127 @@
+"""Uncertainty flags, derived in code from the evidence, the plan and the verified draft."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+
+from agent.answer import Flag, SentenceCheck
+from agent.rules import phrase_list
+from tools.evidence import Evidence
+
+MAX_QUOTE = 160
+
+
+def _quote(text: str) -> str:
+    return text if len(text) <= MAX_QUOTE else text[: MAX_QUOTE - 1] + "…"
+
+
+def verification_flags(checks: Iterable[SentenceCheck]) -> list[Flag]:
+    """One flag per sentence removed by verify (uncited, unknown citation, unsupported value)."""
+    flags: list[Flag] = []
+    for c in checks:
+        if c.status == "uncited":
+            flags.append(Flag(kind="unverified_claim", reason=f"removed, no citation: “{_quote(c.sentence)}”"))
+        elif not c.kept:
+            flags.append(
+                Flag(
+                    kind="removed_claim",
+                    reason=f"removed, {'; '.join(c.problems)}: “{_quote(c.sentence)}”",
+                    keys=c.keys,
+                )
+            )
+    return flags
+
+
+def language_flags(checks: Iterable[SentenceCheck]) -> list[Flag]:
+    """Hedges and stated uncertainty in the sentences that were kept."""
+    flags: list[Flag] = []
+    for c in checks:
+        if not c.kept:
+            continue
+        low = c.sentence.lower()
+        if any(re.search(rf"\b{re.escape(p)}\b", low) for p in phrase_list("uncertainty")):
+            flags.append(
+                Flag(
+                    kind="model_uncertainty",
+                    reason=f"the model states uncertainty: “{_quote(c.sentence)}”",
+                    keys=c.keys,
+                )
+            )
+        elif any(re.search(rf"\b{re.escape(p)}\b", low) for p in phrase_list("hedges")):
+            flags.append(Flag(kind="model_hedge", reason=f"hedged statement: “{_quote(c.sentence)}”", keys=c.keys))
+    return flags
+
+
+def stale_flags(evidence: Iterable[Evidence], keys: Iterable[str] | None = None) -> list[Flag]:
+    """Guideline passages older than the configured age (marked stale by retrieval)."""
+    wanted = set(keys) if keys is not None else None
+    stale = [
+        e.key
+        for e in evidence
+        if e.source == "guideline" and e.meta.get("stale") and (wanted is None or e.key in wanted)
+    ]
+    if not stale:
+        return []
+    return [
+        Flag(
+            kind="stale_guideline",
+            reason="guideline passage older than the configured age; check for a newer version",
+            keys=stale,
+        )
+    ]
+
+
+def retrieval_flags(query: str | None, hits: list[Evidence]) -> list[Flag]:
+    """No passage, or passages found by only one of the dense and lexical retrievers."""
+    if query is None:
+        return []
+    if not hits:
+        return [Flag(kind="weak_retrieval", reason=f"no guideline passage found for “{_quote(query)}”")]
+    agreed = [h for h in hits if h.meta.get("dense_rank") is not None and h.meta.get("lexical_rank") is not None]
+    if not agreed:
+        return [
+            Flag(
+                kind="weak_retrieval",
+                reason=f"dense and lexical retrieval agree on no passage for “{_quote(query)}”; support is weak",
+                keys=[h.key for h in hits],
+            )
+        ]
+    return []
+
+
+def conflict_flags(evidence: Iterable[Evidence]) -> list[Flag]:
+    """Observations of one code on one date with different values."""
+    groups: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for e in evidence:
+        if e.source != "fhir" or not e.key.startswith("Observation/") or not e.date:
+            continue
+        code = str(e.meta.get("code") or e.meta.get("display") or "")
+        value = e.meta.get("value")
+        if code and value is not None:
+            groups[(code, e.date[:10])][f"{value} {e.meta.get('unit') or ''}".strip()].append(e.key)
+    flags = []
+    for (code, day), values in groups.items():
+        if len(values) > 1:
+            keys = [k for ks in values.values() for k in ks]
+            shown = ", ".join(sorted(values))
+            flags.append(
+                Flag(kind="conflicting_values", reason=f"{code} on {day} has different values: {shown}", keys=keys)
+            )
+    return flags
+
+
+def missing_flags(expected: Mapping[str, list[str]]) -> list[Flag]:
+    """Data the question needs that the record does not hold (planned calls that returned nothing)."""
+    return [
+        Flag(kind="missing_data", reason=f"the record has no {what} (searched: {', '.join(calls)})")
+        for what, calls in expected.items()
+    ]
+
+
+def dedupe(flags: Iterable[Flag]) -> list[Flag]:
+    seen: dict[tuple[str, str], Flag] = {}
+    for f in flags:
+        seen.setdefault((f.kind, f.reason), f)
+    return list(seen.values())

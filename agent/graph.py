@@ -1,0 +1,45 @@
+"""The LangGraph state machine: gather → reason ⇄ tools (→ absorb) → draft → verify → flag → finalize."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from langchain_core.tools import BaseTool
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.prebuilt import ToolNode
+
+from agent.context import AgentContext
+from agent.nodes.check import verify
+from agent.nodes.draft import draft
+from agent.nodes.finalize import finalize
+from agent.nodes.flag import flag
+from agent.nodes.gather import gather
+from agent.nodes.reason import absorb, reason, route_after_reason
+from agent.state import AgentState
+
+Graph = CompiledStateGraph[AgentState, AgentContext, AgentState, AgentState]
+
+
+def build_graph(tools: Sequence[BaseTool], checkpointer: BaseCheckpointSaver[str] | None = None) -> Graph:
+    """Compile the graph; ``tools`` are those the model may call (the same ones gather runs by rule)."""
+    g = StateGraph(AgentState, context_schema=AgentContext)
+    g.add_node("gather", gather)
+    g.add_node("reason", reason)
+    g.add_node("tools", ToolNode(list(tools), handle_tool_errors=True))
+    g.add_node("absorb", absorb)
+    g.add_node("draft", draft)
+    g.add_node("verify", verify)
+    g.add_node("flag", flag)
+    g.add_node("finalize", finalize)
+    g.add_edge(START, "gather")
+    g.add_edge("gather", "reason")
+    g.add_conditional_edges("reason", route_after_reason, ["tools", "draft"])
+    g.add_edge("tools", "absorb")
+    g.add_edge("absorb", "reason")
+    g.add_edge("draft", "verify")
+    g.add_edge("verify", "flag")
+    g.add_edge("flag", "finalize")
+    g.add_edge("finalize", END)
+    return g.compile(checkpointer=checkpointer, name="medcite")

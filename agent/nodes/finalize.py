@@ -1,0 +1,83 @@
+"""finalize: the typed Answer — verified text (or a cited fallback), sections, citations, flags, trace id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import AIMessage
+from langgraph.runtime import Runtime
+
+from agent.answer import Answer, Flag, Section
+from agent.citations import resolve
+from agent.context import AgentContext
+from agent.nodes.common import audited
+from agent.prompts import load_prompt
+from agent.state import AgentState, checks_of, evidence_of, flags_of
+from agent.verify import citation_keys
+from tools.evidence import Evidence
+
+FALLBACK_LINES = 12
+
+
+def _fallback(items: list[Evidence]) -> str:
+    relevant = [e for e in items if not e.key.startswith("Patient/")] or items
+    lines = [f"- {e.text}" for e in relevant[:FALLBACK_LINES]]
+    return (
+        "\n".join([load_prompt("fallback"), *lines])
+        if lines
+        else load_prompt("incomplete").format(reason="no evidence was found for this question.")
+    )
+
+
+def _sections(state: AgentState, evidence: dict[str, Evidence]) -> list[Section]:
+    """Facts sections as gathered from the record (rendered by code, never by the model)."""
+    out = []
+    for spec in state.get("sections") or []:
+        lines = [evidence[k] for k in spec["keys"] if k in evidence]
+        out.append(Section(title=spec["title"], lines=[e.text for e in lines], keys=[e.key for e in lines]))
+    return out
+
+
+def _markdown(answer: Answer) -> str:
+    if not answer.sections:
+        return answer.text
+    parts = [f"## Patient summary ({answer.patient_id})", "", "### Synopsis (model-written, verified)", answer.text, ""]
+    for s in answer.sections:
+        parts += [f"### {s.title}", *([f"- {line}" for line in s.lines] or ["- none recorded"]), ""]
+    return "\n".join(parts).rstrip()
+
+
+@audited("finalize")
+def finalize(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    evidence = evidence_of(state)
+    turn = list(evidence_of(state, state.get("turn_keys", [])).values())
+    checks = checks_of(state)
+    flags = flags_of(state)
+    kept = " ".join(c.sentence for c in checks if c.kept)
+    if not any(c.status == "verified" for c in checks):
+        note = "no sentence of the model's draft could be verified against the evidence"
+        flags.append(Flag(kind="incomplete", reason=note))
+        kept = "\n".join(filter(None, [kept, _fallback(turn) if state.get("mode") != "summarize" else ""]))
+    summarize = state.get("mode") == "summarize"
+    sections = _sections(state, evidence) if summarize else []
+    keys = citation_keys(kept) + [k for s in sections for k in s.keys]
+    answer = Answer(
+        question=state["question"],
+        text=kept.strip() or load_prompt("incomplete").format(reason="the synopsis could not be verified."),
+        synopsis=kept.strip() if summarize else None,
+        citations=resolve(keys, evidence),
+        flags=flags,
+        checks=checks,
+        sections=sections,
+        patient_id=ctx.patient_id,
+        model=str(getattr(ctx.model, "model_name", "") or type(ctx.model).__name__),
+        trace_id=ctx.audit.trace_id if ctx.audit else "",
+    )
+    answer.text = _markdown(answer)
+    ctx.log("answer", text=answer.text, flags=[str(f) for f in flags], citations=answer.cited_keys())
+    return {
+        "answer": answer.model_dump(mode="json"),
+        "flags": [f.model_dump() for f in flags],
+        "messages": [AIMessage(content=answer.text)],
+    }

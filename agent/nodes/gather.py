@@ -1,0 +1,94 @@
+"""gather: deterministic evidence first — the rules pick FHIR tools and guideline searches, not the model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agent.answer import Flag
+from agent.context import AgentContext
+from agent.flags import retrieval_flags
+from agent.nodes.common import audited, run_tool
+from agent.planner import plan_question, summary_guideline_queries, summary_k_per_problem
+from agent.safety import neutralize_evidence
+from agent.state import AgentState, dump_evidence
+from tools.evidence import Evidence
+from tools.fhir import patient_sections
+
+
+class _Record:
+    def __init__(self) -> None:
+        self.items: list[Evidence] = []
+        self.expected: dict[str, list[str]] = {}
+        self.flags: list[Flag] = []
+        self.active_problems: list[str] = []
+        self.sections: list[dict[str, Any]] = []
+
+
+def _record_evidence(ctx: AgentContext, state: AgentState) -> _Record:
+    out = _Record()
+    if ctx.source is None or ctx.patient_id is None:
+        return out
+    if state.get("mode") == "summarize":
+        sections = patient_sections(ctx.source, ctx.patient_id)
+        out.items = sections.evidence()
+        out.flags = [Flag(kind="source_issue", reason=issue) for issue in sections.data_issues]
+        names = (str(e.meta.get("display") or "") for e in sections.active_problems)
+        out.active_problems = [n for n in dict.fromkeys(names) if n]
+        titled = [("Patient", [sections.patient]), *sections.titled()]
+        out.sections = [{"title": t, "keys": [e.key for e in lines]} for t, lines in titled]
+        return out
+    for call in plan_question(state["question"]).calls:
+        found, problem = run_tool(ctx, call.tool, call.args)
+        if problem:
+            out.flags.append(problem)
+        if not found and call.expects:
+            out.expected.setdefault(call.expects, []).append(call.signature())
+        out.items += found
+    return out
+
+
+def _guideline_evidence(ctx: AgentContext, state: AgentState, record: _Record) -> tuple[list[Evidence], list[Flag]]:
+    if ctx.retriever is None:
+        return [], []
+    if state.get("mode") == "summarize":
+        queries = summary_guideline_queries(record.active_problems)
+        k = summary_k_per_problem()
+    else:
+        plan = plan_question(state["question"])
+        queries = [plan.guideline_query] if plan.guideline_query else []
+        k = plan.guideline_k
+    items: list[Evidence] = []
+    flags: list[Flag] = []
+    for q in queries:
+        hits = ctx.retriever.search_evidence(q, k)
+        flags += retrieval_flags(q, hits)
+        items += hits
+    return items, flags
+
+
+GUIDELINE_SECTION = "Guideline recommendations for the active problems (retrieved, dated)"
+
+
+@audited("gather")
+def gather(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    record = _record_evidence(ctx, state)
+    guidelines, g_flags = _guideline_evidence(ctx, state, record)
+    items, injection_flags = neutralize_evidence(record.items + guidelines)
+    keys = list(dict.fromkeys(e.key for e in items))
+    ctx.log("evidence", keys=keys, expected_missing=record.expected)
+    if record.sections:
+        record.sections.append({"title": GUIDELINE_SECTION, "keys": [e.key for e in guidelines]})
+    return {
+        "sections": record.sections,
+        "evidence": dump_evidence(items),
+        "turn_keys": keys,
+        "expected": record.expected,
+        "flags": [f.model_dump() for f in record.flags + g_flags + injection_flags],
+        "steps": 0,
+        "draft": "",
+        "checks": [],
+        "answer": {},
+    }

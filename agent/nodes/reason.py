@@ -1,0 +1,74 @@
+"""reason ⇄ tools: the model may ask for more evidence through (constrained, validated) tool calls.
+
+The loop is bounded by ``Settings.max_steps``; the model sees evidence, never raw tool messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+from langgraph.runtime import Runtime
+
+from agent.answer import Flag
+from agent.context import AgentContext
+from agent.evidence_block import prompt_budget_chars, render_evidence
+from agent.nodes.common import audited, evidence_from_tool_message
+from agent.prompts import load_prompt
+from agent.safety import neutralize_evidence
+from agent.state import AgentState, dump_evidence, evidence_of
+
+
+def wants_reasoning(state: AgentState, ctx: AgentContext) -> bool:
+    return state.get("mode", "ask") == "ask" and bool(ctx.tools) and ctx.settings.max_steps > 0
+
+
+@audited("reason")
+def reason(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    step = state.get("steps", 0)
+    if not wants_reasoning(state, ctx):
+        return {}
+    if step >= ctx.settings.max_steps:
+        reason = f"stopped after {step} tool steps; the answer uses the evidence gathered so far"
+        return {"flags": [*state.get("flags", []), Flag(kind="incomplete", reason=reason).model_dump()]}
+    budget = prompt_budget_chars(ctx.settings)
+    evidence, _ = render_evidence(evidence_of(state, state.get("turn_keys", [])).values(), budget)
+    prompt = load_prompt("reason").format(evidence=evidence, question=state["question"])
+    message = ctx.model.bind_tools(ctx.tools).invoke([SystemMessage(load_prompt("system")), HumanMessage(prompt)])
+    update: dict[str, Any] = {"steps": step + 1}
+    if isinstance(message, AIMessage) and message.tool_calls:
+        update["messages"] = [message]
+    elif isinstance(message, AIMessage) and message.invalid_tool_calls:
+        error = message.invalid_tool_calls[0].get("error") or "unusable tool call"
+        flag = Flag(kind="tool_error", reason=f"the model's tool request was unusable and was skipped: {error}")
+        update["flags"] = [*state.get("flags", []), flag.model_dump()]
+    return update
+
+
+def route_after_reason(state: AgentState) -> Literal["tools", "draft"]:
+    messages = state.get("messages") or []
+    last = messages[-1] if messages else None
+    return "tools" if isinstance(last, AIMessage) and last.tool_calls else "draft"
+
+
+@audited("absorb")
+def absorb(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    """Turn the tool results of the last step into (neutralized) evidence."""
+    results: list[ToolMessage] = []
+    for message in reversed(state.get("messages") or []):
+        if not isinstance(message, ToolMessage):
+            break
+        results.insert(0, message)
+    items = []
+    flags = list(state.get("flags", []))
+    for message in results:
+        if message.status == "error":
+            reason = f"{message.name} failed: {str(message.content)[:200]}"
+            flags.append(Flag(kind="tool_error", reason=reason).model_dump())
+            continue
+        items += evidence_from_tool_message(message)
+    items, injection_flags = neutralize_evidence(items)
+    flags += [f.model_dump() for f in injection_flags]
+    keys = list(dict.fromkeys([*state.get("turn_keys", []), *(e.key for e in items)]))
+    return {"evidence": dump_evidence(items), "turn_keys": keys, "flags": flags}
