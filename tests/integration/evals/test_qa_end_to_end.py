@@ -64,3 +64,14 @@ def test_resume_redoes_nothing_finished_and_keeps_the_numbers(shared_data: Path,
     assert redone[2]["qid"] == after[2]["qid"] and redone[2]["raw_output"] == after[2]["raw_output"]
     assert _numbers(tmp_path) == numbers
     assert len(ResultLog(results).records()) == 3
+
+
+def test_rag_run_records_the_guideline_passages_it_was_given(shared_data: Path, tmp_path: Path) -> None:
+    argv = ["eval", "qa", "--rag", "--k", "2", "--dataset", "bioasq", "--limit", "1", "--out", str(tmp_path), *BUDGET]
+    assert main(argv) == 0
+    (line,) = _lines(tmp_path / "qa" / "llamacpp-smollm2-rag.jsonl")
+    assert line["mode"] == "rag"
+    retrieved = line["retrieved"]
+    assert isinstance(retrieved, list) and len(retrieved) == 2
+    assert all(str(k).startswith("guideline:") for k in retrieved)
+    assert int(line["input_tokens"]) > 100  # type: ignore[arg-type]
