@@ -92,6 +92,11 @@ def units_in(text: str) -> set[str]:
     return {m.group(1).lower() for m in pattern.finditer(_ISO_DATE.sub(" ", text))}
 
 
+def _norm_unit(text: str) -> str:
+    """``mm[Hg]``, ``mm(Hg)`` and ``mmHg`` compare equal."""
+    return re.sub(r"[\s\[\](){}]", "", text.lower())
+
+
 def _evidence_numbers(text: str) -> set[float]:
     nums = {float(n) for n in _NUMBER.findall(text)}
     for m in _ISO_DATE.finditer(text):
@@ -126,8 +131,9 @@ def check_sentence(sentence: str, evidence: Mapping[str, Evidence]) -> SentenceC
         if not any(c.startswith(d) for c in cited_dates):
             problems.append(f"the date {d} is not in the cited evidence")
     cited_lower = cited.lower()
+    cited_units = _norm_unit(cited_lower)
     for u in units_in(claim):
-        if u not in cited_lower:
+        if _norm_unit(u) not in cited_units:
             problems.append(f"the unit {u} is not in the cited evidence")
     if problems:
         return SentenceCheck(sentence=sentence, keys=keys, status="unsupported_value", problems=problems)

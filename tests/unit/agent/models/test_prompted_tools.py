@@ -22,9 +22,7 @@ def search_observations(name: str) -> str:
 
 
 def test_valid_call_on_first_try_has_no_repair() -> None:
-    model = FakeScriptedChatModel(
-        outputs=['{"tool": "get_allergies", "arguments": {}}'], constrains=True
-    )
+    model = FakeScriptedChatModel(outputs=['{"tool": "get_allergies", "arguments": {}}'], constrains=True)
     msg = model.bind_tools([get_allergies]).invoke("allergies?")
     assert isinstance(msg, AIMessage)
     assert [c["name"] for c in msg.tool_calls] == ["get_allergies"]
@@ -45,9 +43,7 @@ def test_one_repair_shows_the_error_then_succeeds() -> None:
     assert msg.tool_calls[0]["args"] == {"name": "hba1c"}
     assert msg.response_metadata["tool_call_repairs"] == 1
     repair_turn = model.requests[1][0][-1]
-    assert (
-        repair_turn["role"] == "user" and "'name' is a required property" in repair_turn["content"]
-    )
+    assert repair_turn["role"] == "user" and "'name' is a required property" in repair_turn["content"]
 
 
 def test_second_failure_is_a_failure_state_not_an_exception() -> None:
@@ -60,20 +56,14 @@ def test_second_failure_is_a_failure_state_not_an_exception() -> None:
 
 
 def test_required_tool_choice_rejects_an_answer() -> None:
-    model = FakeScriptedChatModel(
-        outputs=['{"answer": "none"}', '{"tool": "get_allergies", "arguments": {}}']
-    )
-    msg = model.bind_tools(
-        [get_allergies, search_observations], tool_choice="get_allergies"
-    ).invoke("x")
+    model = FakeScriptedChatModel(outputs=['{"answer": "none"}', '{"tool": "get_allergies", "arguments": {}}'])
+    msg = model.bind_tools([get_allergies, search_observations], tool_choice="get_allergies").invoke("x")
     assert msg.tool_calls[0]["name"] == "get_allergies"
     assert "must call" in model.requests[0][0][0]["content"]
 
 
 def test_thinking_prefix_and_thoughts_kept_out_of_answer() -> None:
-    model = FakeScriptedChatModel(
-        outputs=["<unused94>thought\nhmm<unused95>Answer."], thinking=True
-    )
+    model = FakeScriptedChatModel(outputs=["<unused94>thought\nhmm<unused95>Answer."], thinking=True)
     msg = model.invoke([SystemMessage("Be brief."), HumanMessage("q")])
     assert msg.content == "Answer."
     assert msg.additional_kwargs["reasoning_content"] == "hmm"

@@ -45,18 +45,14 @@ def test_parse(spec: str, backend: str, target: str, served: str | None) -> None
     assert (parsed.backend, parsed.target, parsed.served_model) == (backend, target, served)
 
 
-@pytest.mark.parametrize(
-    "spec", ["gpt4", "vllm:foo", "llamacpp:", "openai:ftp://x#m", "openai:not a url"]
-)
+@pytest.mark.parametrize("spec", ["gpt4", "vllm:foo", "llamacpp:", "openai:ftp://x#m", "openai:not a url"])
 def test_bad_specs_say_what_to_use(spec: str) -> None:
     with pytest.raises(ConfigError, match=r"(BACKEND:TARGET|server URL)"):
         parse_model_spec(spec)
 
 
 def test_missing_gguf_names_the_path_and_alternatives(tmp_path: object) -> None:
-    with pytest.raises(
-        ModelUnavailableError, match=r"GGUF model file not found: .*nothere\.gguf.*llamacpp:smollm2"
-    ):
+    with pytest.raises(ModelUnavailableError, match=r"GGUF model file not found: .*nothere\.gguf.*llamacpp:smollm2"):
         load_chat_model(Settings(model="llamacpp:/nonexistent/nothere.gguf"))
 
 

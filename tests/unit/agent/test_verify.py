@@ -1,0 +1,88 @@
+"""Citation verification: keys, numbers, units, dates, abstentions, content support."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.verify import citation_keys, dates_in, kept_keys, numbers_in, split_sentences, verify_draft
+from tools.evidence import Evidence
+
+A1C = "Observation/a1c-1"
+BP = "Observation/bp-1"
+EVIDENCE = {
+    A1C: Evidence(
+        key=A1C,
+        source="fhir",
+        text=f"[{A1C}] 2019-06-25 Hemoglobin A1c (LOINC 4548-4): 7.564 %; previous 6.064 % (2017-12-05); trend rising",
+    ),
+    BP: Evidence(
+        key=BP,
+        source="fhir",
+        text=f"[{BP}] 2018-04-08 Blood Pressure (LOINC 55284-4): Diastolic Blood "
+        "Pressure 113 mm(Hg), Systolic Blood Pressure 149.8 mm(Hg)",
+    ),
+    "guideline:uspstf-1": Evidence(
+        key="guideline:uspstf-1",
+        source="guideline",
+        text="[guideline:uspstf-1] Prediabetes and Type 2 Diabetes: Screening — USPSTF "
+        "(2021-08-24) · Screen adults aged 35 to 70 years who have overweight or obesity.",
+    ),
+}
+
+
+def test_citation_keys_in_all_bracket_styles() -> None:
+    text = f"A [{A1C}] and [{BP}, guideline:uspstf-1]; not [a note] nor [1]."
+    assert citation_keys(text) == [A1C, BP, "guideline:uspstf-1"]
+
+
+def test_split_keeps_trailing_citation_with_its_sentence() -> None:
+    assert split_sentences(f"HbA1c was 7.564 %. [{A1C}]\nNext line here.") == [
+        f"HbA1c was 7.564 %. [{A1C}]",
+        "Next line here.",
+    ]
+
+
+def test_numbers_and_dates_are_parsed_apart() -> None:
+    assert dates_in("on 2019-06-25 and in March 2022 and June 5, 2020") == {"2019-06-25", "2022-03", "2020-06-05"}
+    assert numbers_in("HbA1c 7.564 % on 2019-06-25, BP 113/149.8") == [7.564, 113.0, 149.8]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "status"),
+    [
+        (f"The latest hemoglobin A1c was 7.564 % on 2019-06-25 [{A1C}].", "verified"),
+        (f"HbA1c rose from 6.064 % in December 2017 [{A1C}].", "verified"),
+        (f"BP was 149.8/113 mmHg [{BP}].", "verified"),
+        (f"The latest HbA1c was 8.1 % [{A1C}].", "unsupported_value"),
+        (f"The latest HbA1c was 7.564 % on 2020-01-01 [{A1C}].", "unsupported_value"),
+        (f"The latest HbA1c was 7.564 mg/dL [{A1C}].", "unsupported_value"),
+        ("The latest HbA1c was 7.564 % [Observation/invented].", "unknown_citation"),
+        (f"<one sentence> [{A1C}].", "unsupported_content"),
+        (f"HbA1c was 149.8 [{BP}].", "unsupported_content"),
+        ("The patient is doing well.", "uncited"),
+        ("No potassium result is recorded.", "abstention"),
+        ("This is not found in the record.", "abstention"),
+        ("No HbA1c was recorded after 2020.", "uncited"),
+        ("Adults aged 35 to 70 years with obesity should be screened [guideline:uspstf-1].", "verified"),
+    ],
+)
+def test_sentence_status(sentence: str, status: str) -> None:
+    _, checks = verify_draft(sentence, EVIDENCE)
+    assert [c.status for c in checks] == [status], checks
+
+
+def test_planted_false_number_and_citation_are_removed_true_sentence_kept() -> None:
+    draft = (
+        f"The latest HbA1c was 7.564 % on 2019-06-25 [{A1C}]. "
+        f"Systolic blood pressure was 190 mm(Hg) [{BP}]. Diastolic pressure was 113 mm(Hg) [Observation/fake-9]."
+    )
+    kept, checks = verify_draft(draft, EVIDENCE)
+    assert kept == f"The latest HbA1c was 7.564 % on 2019-06-25 [{A1C}]."
+    assert [c.status for c in checks] == ["verified", "unsupported_value", "unknown_citation"]
+    assert kept_keys(checks) == [A1C]
+    assert "the value 190 is not in the cited evidence" in checks[1].problems
+
+
+def test_filler_is_dropped_not_flagged() -> None:
+    _, checks = verify_draft("Sure!\nAnswer:", EVIDENCE)
+    assert checks == []
