@@ -17,6 +17,12 @@ _TEXT_DATES = (
 )
 _NUMBER = re.compile(r"(?<![\w.])[-−]?\d+(?:,\d{3})*(?:\.\d+)?(?!\w)")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
+
+
+def segments(text: str) -> list[str]:
+    """Lines split into sentences (a period inside a number does not split)."""
+    return [p for line in text.splitlines() for p in _SENTENCE_END.split(line) if p.strip()]
 
 
 def strip_citations(text: str) -> str:

@@ -42,7 +42,11 @@ def register(sub: Any) -> None:
 
     fhir = commands.add_parser("fhir", help="question answering over Synthea FHIR bundles, gold from the raw JSON")
     _add_bundle_options(fhir)
-    fhir.add_argument("--agent", default=None, help="registered answer function or package.module:factory")
+    fhir.add_argument(
+        "--agent",
+        help="answer function registered in evals.registry (default: medcite, the agent; 'oracle' answers from "
+        "the gold to check the harness) or an import path package.module:factory",
+    )
     fhir.add_argument("--fhir-url", help="let the agent read from this FHIR server instead of the bundle files")
     fhir.add_argument("--kind", action="append", help="only tasks of this kind (latest_lab, trend, ...); repeatable")
     fhir.add_argument("--limit", type=int, help="first N tasks")
@@ -52,7 +56,11 @@ def register(sub: Any) -> None:
 
     summ = commands.add_parser("summaries", help="faithfulness of bundle summaries (citations, coverage, flags)")
     _add_bundle_options(summ)
-    summ.add_argument("--summarizer", default=None, help="registered summary function or package.module:factory")
+    summ.add_argument(
+        "--summarizer",
+        help="summary function registered in evals.registry (default: medcite, the agent; 'oracle' renders the "
+        "record's facts to check the harness) or an import path package.module:factory",
+    )
     summ.add_argument("--fhir-url", help="let the summarizer read from this FHIR server instead of the bundle files")
     summ.add_argument("--limit", type=int, help="first N bundles")
     _add_run_options(summ)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from evals.answers import EvalAnswer
+from evals.answers import EvalAnswer, inline_keys
 from evals.fhir.raw_bundle import read_bundle
 from evals.fhir.tasks import FhirTask
 from evals.text_match import (
@@ -14,6 +14,7 @@ from evals.text_match import (
     list_item_covered,
     numeric_match,
     says_not_in_record,
+    segments,
 )
 
 MISSING_FLAG_PREFIXES = ("missing_data", "missing")
@@ -45,7 +46,10 @@ def _value(task: FhirTask, text: str) -> tuple[bool, bool | None, str | None]:
     if t == "quantity":
         assert isinstance(gold.value, float | int) and gold.date
         ok_date = date_match(text, gold.date)
-        return numeric_match(text, float(gold.value)) and ok_date, ok_date, None
+        together = any(
+            numeric_match(part, float(gold.value)) and date_match(part, gold.date) for part in segments(text)
+        )
+        return together, ok_date, None
     if t == "count":
         count = first_count(text)
         return count == gold.value, None, None if count is None else str(count)
@@ -68,7 +72,8 @@ def _value(task: FhirTask, text: str) -> tuple[bool, bool | None, str | None]:
 def score_answer(task: FhirTask, answer: EvalAnswer) -> TaskScore:
     """Score ``answer`` against the task's gold, reading the bundle to check cited keys exist."""
     bundle = read_bundle(task.bundle)
-    fhir_keys = [k for k in answer.citation_keys if not k.startswith("guideline:")]
+    cited = dict.fromkeys([*answer.citation_keys, *inline_keys(answer.text)])
+    fhir_keys = [k for k in cited if not k.startswith("guideline:")]
     unknown = [k for k in fhir_keys if k not in bundle.by_key]
     abstained = abstains(answer)
     if not task.gold.in_record:

@@ -87,6 +87,16 @@ def test_wrong_answers_are_scored_wrong(tasks: list[FhirTask]) -> None:
         assert s.correct and s.citation_correct is False and s.cited_unknown == [], t.id
 
 
+def test_lab_value_and_date_must_be_stated_together(tasks: list[FhirTask]) -> None:
+    task = next(t for t in tasks if t.kind == "latest_lab")
+    value, key = float(task.gold.value), task.gold.resource_keys[0]  # type: ignore[arg-type]
+    together = f"The latest result is {value:.2f} {task.gold.unit}, measured {task.gold.date} [{key}]."
+    apart = f"Results over the years included {value:.2f} and 1.5 {task.gold.unit}. Dates: {task.gold.date} [{key}]."
+    assert score_answer(task, EvalAnswer(text=together)).correct
+    scored = score_answer(task, EvalAnswer(text=apart))
+    assert not scored.correct and scored.date_match and scored.citation_correct
+
+
 def test_missing_data_flag_counts_as_abstention(tasks: list[FhirTask]) -> None:
     task = next(t for t in tasks if not t.gold.in_record)
     flagged = EvalAnswer(text="Nothing to report.", flags=["missing_data: no such result"])

@@ -12,6 +12,7 @@ from evals.text_match import (
     numeric_close,
     numeric_match,
     says_not_in_record,
+    segments,
 )
 
 
@@ -104,3 +105,12 @@ def test_list_item_covered_ignores_filler_and_plurals() -> None:
 )
 def test_says_not_in_record(text: str, abstains: bool) -> None:
     assert says_not_in_record(text) is abstains
+
+
+def test_segments_split_sentences_not_decimals() -> None:
+    assert segments("HbA1c 5.8 % on 2019-03-11. Earlier 6.1 %; before that 6.4 %\nNext line") == [
+        "HbA1c 5.8 % on 2019-03-11.",
+        "Earlier 6.1 %;",
+        "before that 6.4 %",
+        "Next line",
+    ]
