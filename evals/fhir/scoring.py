@@ -9,9 +9,11 @@ from evals.fhir.raw_bundle import read_bundle
 from evals.fhir.tasks import FhirTask
 from evals.text_match import (
     date_match,
+    exact_match,
     first_count,
     first_cue,
     list_item_covered,
+    normalized_match,
     numeric_match,
     says_not_in_record,
     segments,
@@ -31,12 +33,24 @@ class TaskScore(BaseModel):
     citation_correct: bool | None = Field(description="a cited key holds the answer; None for absent-answer tasks")
     cited_unknown: list[str] = Field(default_factory=list, description="cited FHIR keys not in the bundle")
     read_as: str | None = Field(default=None, description="what the scorer read from the answer")
+    exact: bool | None = Field(default=None, description="text golds (dates, words, list items) appear verbatim")
+    normalized: bool | None = Field(default=None, description="... or after case and punctuation normalisation")
 
 
 def abstains(answer: EvalAnswer) -> bool:
     """The answer says the record does not hold it, in words or with a missing-data flag."""
     flagged = any(f.lower().startswith(MISSING_FLAG_PREFIXES) for f in answer.flags)
     return flagged or says_not_in_record(answer.text)
+
+
+def _text_golds(task: FhirTask) -> list[str]:
+    """The gold as text, where it is text: a date, yes/no, a trend word, or each list item."""
+    value = task.gold.value
+    if isinstance(value, list):
+        return value
+    if task.gold.answer_type in ("date", "yes_no", "trend"):
+        return [str(value)]
+    return []
 
 
 def _value(task: FhirTask, text: str) -> tuple[bool, bool | None, str | None]:
@@ -86,7 +100,10 @@ def score_answer(task: FhirTask, answer: EvalAnswer) -> TaskScore:
             cited_unknown=unknown,
         )
     matched, dated, read_as = _value(task, answer.text)
+    golds = _text_golds(task)
     return TaskScore(
+        exact=all(exact_match(answer.text, g) for g in golds) if golds else None,
+        normalized=all(normalized_match(answer.text, g) for g in golds) if golds else None,
         correct=matched,
         value_match=matched,
         date_match=dated,

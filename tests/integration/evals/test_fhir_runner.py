@@ -97,6 +97,17 @@ def test_lab_value_and_date_must_be_stated_together(tasks: list[FhirTask]) -> No
     assert not scored.correct and scored.date_match and scored.citation_correct
 
 
+def test_exact_and_normalized_matches_of_text_golds(tasks: list[FhirTask]) -> None:
+    task = next(t for t in tasks if t.kind == "allergy_list")
+    items = [str(v) for v in task.gold.value]
+    verbatim = score_answer(task, EvalAnswer(text="Allergies: " + "; ".join(items)))
+    assert verbatim.exact and verbatim.normalized and verbatim.correct
+    shouted = score_answer(task, EvalAnswer(text="ALLERGIES: " + "; ".join(i.upper() for i in items)))
+    assert shouted.exact is False and shouted.normalized and shouted.correct
+    lab = next(t for t in tasks if t.kind == "latest_lab")
+    assert score_answer(lab, oracle_answer(lab)).exact is None  # numbers are matched with a tolerance instead
+
+
 def test_missing_data_flag_counts_as_abstention(tasks: list[FhirTask]) -> None:
     task = next(t for t in tasks if not t.gold.in_record)
     flagged = EvalAnswer(text="Nothing to report.", flags=["missing_data: no such result"])
