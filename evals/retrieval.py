@@ -11,7 +11,7 @@ in the top k. Reports recall@1/5/10 and MRR@10 per retriever mode.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from corpora.default import iter_records
@@ -64,7 +64,7 @@ def _uspstf_question(title: str) -> str | None:
 
 
 def dev_questions(
-    records: Iterable[dict[str, object]] | None = None,
+    records: Iterable[Mapping[str, object]] | None = None,
     medquad_sample: int | None = 1000,
     seed: int = 0,
 ) -> list[DevQuestion]:
