@@ -15,6 +15,7 @@ import Stemmer
 log = logging.getLogger(__name__)
 
 STOPWORDS = "en"
+LEXICAL_FORMAT = "en-snowball-1"  # part of the cache key: change with the tokenizer
 _IDS_FILE = "ids.json"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from corpora.passage import content_hash
 from tools.evidence import Evidence
 from tools.retrieval.fusion import RRF_K, RRF_WEIGHTS, reciprocal_rank_fusion
 from tools.retrieval.hits import GuidelineHit, hit_evidence
-from tools.retrieval.lexical import LexicalIndex
+from tools.retrieval.lexical import LEXICAL_FORMAT, LexicalIndex
 from tools.retrieval.recency import is_stale, prefer_newest, same_topic_groups, topic_key
 from tools.retrieval.rerank import CrossEncoderReranker
 from tools.retrieval.store import GuidelineStore, StoredChunk
@@ -81,15 +82,15 @@ class GuidelineRetriever:
         revision = self.store.revision()
         if self._lexical is not None and self._lexical_revision == revision:
             return self._lexical
-        folder = self._cache_dir() / revision
+        folder = self._cache_dir() / f"{revision}-{LEXICAL_FORMAT}"
         index = LexicalIndex.load(folder)
         if index is None:
             chunks = list(self.store.iter_chunks())
             index = LexicalIndex.build([c.passage.id for c in chunks], [c.passage.index_text() for c in chunks])
             if self.store.revision() == revision:
                 for old in folder.parent.glob("*"):
-                    if old.name != revision:
-                        _remove_tree(old)
+                    if old != folder:
+                        shutil.rmtree(old, ignore_errors=True)
                 index.save(folder)
         self._lexical, self._lexical_revision = index, revision
         return index
@@ -170,12 +171,6 @@ class GuidelineRetriever:
     def search_evidence(self, query: str, k: int = 5) -> list[Evidence]:
         """Hits as ``Evidence`` (key ``guideline:<id>``) for citation checks and stale flags."""
         return [hit_evidence(h) for h in self.search(query, k)]
-
-
-def _remove_tree(path: Path) -> None:
-    import shutil
-
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def open_retriever(
