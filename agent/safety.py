@@ -13,7 +13,8 @@ from agent.rules import phrase_list
 from tools.evidence import Evidence
 
 REMOVED = "(instruction-like text removed)"
-_SENTENCE_BOUND = re.compile(r"[.!?;\n]")
+_SENTENCE_START = re.compile(r"[.!?;\n]")
+_SENTENCE_END = re.compile(r"[.!?\n]")
 
 
 @cache
@@ -35,7 +36,7 @@ def neutralize(text: str) -> tuple[str, list[str]]:
 
 
 def _sentence_start(text: str, pos: int) -> int:
-    bounds = [m.end() for m in _SENTENCE_BOUND.finditer(text, 0, pos)]
+    bounds = [m.end() for m in _SENTENCE_START.finditer(text, 0, pos)]
     start = bounds[-1] if bounds else 0
     # Keep a leading citation key ("[Observation/1] ...") intact.
     key = re.match(r"\s*\[[^\]]+\]", text[start:pos])
@@ -43,7 +44,7 @@ def _sentence_start(text: str, pos: int) -> int:
 
 
 def _sentence_end(text: str, pos: int) -> int:
-    m = _SENTENCE_BOUND.search(text, pos)
+    m = _SENTENCE_END.search(text, pos)
     return m.end() if m else len(text)
 
 

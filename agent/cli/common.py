@@ -14,12 +14,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         "transformers:google/medgemma-27b-text-it, openai:http://127.0.0.1:8000/v1#MODEL "
         "(env MEDCITE_MODEL)",
     )
-    parser.add_argument(
-        "--max-new-tokens", type=int, help="generation budget (env MEDCITE_MAX_NEW_TOKENS)"
-    )
-    parser.add_argument(
-        "--thinking", action="store_true", default=None, help="MedGemma 27B thinking mode"
-    )
+    parser.add_argument("--max-new-tokens", type=int, help="generation budget (env MEDCITE_MAX_NEW_TOKENS)")
+    parser.add_argument("--thinking", action="store_true", default=None, help="MedGemma 27B thinking mode")
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:

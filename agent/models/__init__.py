@@ -26,9 +26,7 @@ _CACHE: dict[tuple[object, ...], PromptedToolChatModel] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def load_chat_model(
-    settings: Settings | None = None, spec: str | None = None
-) -> PromptedToolChatModel:
+def load_chat_model(settings: Settings | None = None, spec: str | None = None) -> PromptedToolChatModel:
     """Build (or reuse) the chat model for ``spec`` (default: ``settings.model``).
 
     Raises ``ConfigError``/``ModelUnavailableError`` with a one-paragraph explanation for bad specs,

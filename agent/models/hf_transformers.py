@@ -21,11 +21,7 @@ _SPECIAL_TAIL = ("<end_of_turn>", "<eos>", "<pad>")
 
 
 def gemma3_chat_template() -> str:
-    return (
-        resources.files("agent.models")
-        .joinpath("templates/gemma3.jinja")
-        .read_text(encoding="utf-8")
-    )
+    return resources.files("agent.models").joinpath("templates/gemma3.jinja").read_text(encoding="utf-8")
 
 
 def resolve_model_source(target: str) -> tuple[str, str | None]:
@@ -37,9 +33,7 @@ def resolve_model_source(target: str) -> tuple[str, str | None]:
         return str(path.parent), path.name
     if path.is_dir():
         if not (path / "config.json").is_file():
-            raise ModelUnavailableError(
-                f"{path} is not a transformers model folder (it has no config.json)."
-            )
+            raise ModelUnavailableError(f"{path} is not a transformers model folder (it has no config.json).")
         return str(path), None
     if target.startswith(("/", ".", "~")):
         raise ModelUnavailableError(f"Model path not found: {path}.")
@@ -73,9 +67,7 @@ def _gemma3_270m_gguf() -> tuple[str, str]:
     try:
         path = Path(pkg.assemble(output_path=target))
     except (OSError, ValueError) as exc:
-        raise ModelUnavailableError(
-            f"Could not assemble the Gemma 3 270M GGUF at {target}: {exc}"
-        ) from exc
+        raise ModelUnavailableError(f"Could not assemble the Gemma 3 270M GGUF at {target}: {exc}") from exc
     return str(path.parent), path.name
 
 
@@ -113,9 +105,7 @@ class TransformersChatModel(PromptedToolChatModel):
             model = AutoModelForCausalLM.from_pretrained(self.model_id, **kwargs)
             model.eval()
             is_gemma = str(getattr(model.config, "model_type", "")).startswith("gemma")
-            self._template = (
-                gemma3_chat_template() if is_gemma or not tokenizer.chat_template else None
-            )
+            self._template = gemma3_chat_template() if is_gemma or not tokenizer.chat_template else None
             self._tokenizer, self._model = tokenizer, model
         return self._tokenizer, self._model
 
@@ -144,9 +134,7 @@ class TransformersChatModel(PromptedToolChatModel):
             kwargs.update(stop_strings=stop, tokenizer=tokenizer)
         return kwargs
 
-    def _complete(
-        self, chat: list[ChatTurn], *, schema: dict[str, Any] | None, stop: list[str] | None
-    ) -> Completion:
+    def _complete(self, chat: list[ChatTurn], *, schema: dict[str, Any] | None, stop: list[str] | None) -> Completion:
         import torch
 
         tokenizer, model = self.load()
@@ -202,9 +190,5 @@ def _four_bit_config() -> Any:
         import torch
         from transformers import BitsAndBytesConfig
     except ImportError as exc:
-        raise ConfigError(
-            "4-bit loading needs bitsandbytes and accelerate: pip install 'medcite[gpu]'."
-        ) from exc
-    return BitsAndBytesConfig(
-        load_in_4bit=True, bnb_4bit_compute_dtype=torch.bfloat16, bnb_4bit_quant_type="nf4"
-    )
+        raise ConfigError("4-bit loading needs bitsandbytes and accelerate: pip install 'medcite[gpu]'.") from exc
+    return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_compute_dtype=torch.bfloat16, bnb_4bit_quant_type="nf4")

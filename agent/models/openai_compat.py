@@ -47,9 +47,7 @@ class OpenAICompatChatModel(PromptedToolChatModel):
     def client(self) -> httpx.Client:
         if self._client is None:
             headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
-            self._client = httpx.Client(
-                base_url=self.base_url, headers=headers, timeout=self.timeout_s
-            )
+            self._client = httpx.Client(base_url=self.base_url, headers=headers, timeout=self.timeout_s)
         return self._client
 
     def _body(self, chat: list[ChatTurn], stop: list[str] | None, stream: bool) -> dict[str, Any]:
@@ -65,9 +63,7 @@ class OpenAICompatChatModel(PromptedToolChatModel):
             body["stop"] = stop
         return body
 
-    def _complete(
-        self, chat: list[ChatTurn], *, schema: dict[str, Any] | None, stop: list[str] | None
-    ) -> Completion:
+    def _complete(self, chat: list[ChatTurn], *, schema: dict[str, Any] | None, stop: list[str] | None) -> Completion:
         while True:
             body = self._body(chat, stop, stream=False)
             mode = _FORMATS[self._format_index] if schema is not None else "none"
@@ -79,11 +75,7 @@ class OpenAICompatChatModel(PromptedToolChatModel):
             elif mode == "json_object":
                 body["response_format"] = {"type": "json_object", "schema": schema}
             response = self._post(body)
-            if (
-                response.status_code in (400, 422, 500)
-                and mode != "none"
-                and "response_format" in response.text
-            ):
+            if response.status_code in (400, 422, 500) and mode != "none" and "response_format" in response.text:
                 with self._lock:
                     self._format_index = min(self._format_index + 1, len(_FORMATS) - 1)
                 continue
@@ -100,9 +92,7 @@ class OpenAICompatChatModel(PromptedToolChatModel):
 
     def _stream_text(self, chat: list[ChatTurn], *, stop: list[str] | None) -> Iterator[str]:
         try:
-            with self.client.stream(
-                "POST", "/chat/completions", json=self._body(chat, stop, stream=True)
-            ) as r:
+            with self.client.stream("POST", "/chat/completions", json=self._body(chat, stop, stream=True)) as r:
                 if r.status_code >= 400:
                     r.read()
                     self._json(r)

@@ -28,9 +28,7 @@ class ModelSpec:
     served_model: str | None = None  # model name sent to an OpenAI-compatible server
 
     def __str__(self) -> str:
-        return f"{self.backend}:{self.target}" + (
-            f"#{self.served_model}" if self.served_model else ""
-        )
+        return f"{self.backend}:{self.target}" + (f"#{self.served_model}" if self.served_model else "")
 
 
 def parse_model_spec(spec: str) -> ModelSpec:

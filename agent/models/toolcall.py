@@ -20,9 +20,7 @@ from typing import Any
 import jsonschema
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-_FENCE = re.compile(
-    r"```[ \t]*(json|tool_code|python|tool_call)?[ \t]*\n?(.*?)(?:```|\Z)", re.S | re.I
-)
+_FENCE = re.compile(r"```[ \t]*(json|tool_code|python|tool_call)?[ \t]*\n?(.*?)(?:```|\Z)", re.S | re.I)
 MAX_ARG_CHARS = 100  # longest string argument allowed under constrained decoding
 _NAME_KEYS = ("tool", "name", "tool_name", "function_name")
 _ARG_KEYS = ("arguments", "args", "parameters", "input", "tool_input")
@@ -43,7 +41,11 @@ class ToolSpec:
         return cls(fn["name"], fn.get("description", ""), params)
 
     def prompt_json(self) -> dict[str, Any]:
-        return {"name": self.name, "description": self.description, "parameters": self.parameters}
+        """The tool as shown to the model: its schema with each argument on one compact line."""
+        props = self.parameters.get("properties", {})
+        required = set(self.parameters.get("required", []))
+        args = {name: _describe(prop, name in required) for name, prop in props.items()}
+        return {"name": self.name, "description": self.description, "arguments": args}
 
 
 @dataclass
@@ -64,6 +66,24 @@ class ParseResult:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+def _describe(prop: dict[str, Any], required: bool) -> str:
+    """``{"anyOf": [{"type": "string", "format": "date"}, {"type": "null"}], "default": null}`` → "date, optional"."""
+    options = [p for p in prop.get("anyOf", [prop]) if p.get("type") != "null"]
+    kinds = []
+    for p in options:
+        kind = p.get("format") or p.get("type") or "value"
+        if "enum" in p:
+            kind = " | ".join(json.dumps(v) for v in p["enum"])
+        elif "minimum" in p or "maximum" in p:
+            kind += f" {p.get('minimum', '')}..{p.get('maximum', '')}"
+        kinds.append(kind)
+    parts = [" or ".join(kinds) or "value", "required" if required else "optional"]
+    if prop.get("default") is not None:
+        parts.append(f"default {json.dumps(prop['default'])}")
+    text = ", ".join(parts)
+    return f"{text}: {prop['description']}" if prop.get("description") else text
 
 
 def tool_specs(tools: Sequence[Any]) -> list[ToolSpec]:
@@ -141,9 +161,7 @@ def parse_output(text: str, specs: Sequence[ToolSpec]) -> ParseResult:
         attempted = attempted or _looks_like_call(body, by_name)
 
     if attempted or _looks_like_call(stripped, by_name):
-        return ParseResult(
-            error=last_error or "the reply looks like a tool call but could not be parsed"
-        )
+        return ParseResult(error=last_error or "the reply looks like a tool call but could not be parsed")
     return ParseResult(answer=stripped)
 
 
@@ -240,9 +258,7 @@ def _from_python_call(text: str, by_name: dict[str, ToolSpec]) -> ParseResult | 
                 return ParseResult(error=f"'{name}' got {len(positional)} positional arguments")
             args = {**dict(zip(order, positional, strict=False)), **args}
         checked = _validate(name, args, by_name)
-        return (
-            ParseResult(error=checked) if isinstance(checked, str) else ParseResult(calls=[checked])
-        )
+        return ParseResult(error=checked) if isinstance(checked, str) else ParseResult(calls=[checked])
     return ParseResult(error="the python-style tool call is truncated or malformed")
 
 

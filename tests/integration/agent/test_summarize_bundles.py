@@ -1,0 +1,121 @@
+"""``summarize`` on every Synthea bundle, offline, with the default model and the default corpus.
+
+Checked against the raw bundle JSON (read here independently of tools.fhir): every citation resolves,
+facts-section values equal the source values, and every active condition and medication appears.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langgraph.checkpoint.memory import InMemorySaver
+
+from agent.answer import Answer
+from agent.assistant import Assistant
+from agent.config import Settings
+from agent.models import PromptedToolChatModel
+from agent.output import render
+from tests.conftest import SYNTHEA_DIR
+from tools.retrieval import GuidelineRetriever
+
+BUNDLES = sorted(SYNTHEA_DIR.glob("*.json"))
+NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
+
+
+def raw_resources(path: Path) -> dict[str, dict[str, Any]]:
+    bundle = json.loads(path.read_text())
+    return {f"{e['resource']['resourceType']}/{e['resource']['id']}": e["resource"] for e in bundle["entry"]}
+
+
+@cache
+def corpus_ids() -> frozenset[str]:
+    corpus = Path(__file__).resolve().parents[3] / "corpora" / "data" / "default_guidelines.jsonl.gz"
+    with gzip.open(corpus, "rt", encoding="utf-8") as f:
+        return frozenset(json.loads(line)["id"] for line in f)
+
+
+def sig4(value: float) -> float:
+    return float(f"{value:.4g}")
+
+
+def numbers(text: str) -> set[float]:
+    return {float(n) for n in NUMBER.findall(text)}
+
+
+def source_values(resource: dict[str, Any]) -> list[float]:
+    """The numbers a facts line must state for an Observation: its value or each component's value."""
+    quantities = [resource.get("valueQuantity")] + [c.get("valueQuantity") for c in resource.get("component", [])]
+    return [sig4(q["value"]) for q in quantities if q and "value" in q]
+
+
+def is_active_condition(r: dict[str, Any]) -> bool:
+    codes = [c.get("code") for c in (r.get("clinicalStatus") or {}).get("coding", [])]
+    return r["resourceType"] == "Condition" and "active" in codes and "abatementDateTime" not in r
+
+
+@pytest.fixture(scope="module")
+def summarizer_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings.from_env(data_dir=tmp_path_factory.mktemp("summaries"), max_new_tokens=128, evidence_chars=3500)
+
+
+@pytest.mark.parametrize("bundle", BUNDLES, ids=lambda p: p.name.split("_")[0] + "_" + p.name.split("_")[1])
+def test_summarize_bundle(
+    bundle: Path,
+    default_model: PromptedToolChatModel,
+    default_retriever: GuidelineRetriever,
+    summarizer_settings: Settings,
+) -> None:
+    bot = Assistant(
+        source=bundle,
+        settings=summarizer_settings,
+        model=default_model,
+        retriever=default_retriever,
+        checkpointer=InMemorySaver(),
+    )
+    summary: Answer = bot.summarize()
+    raw = raw_resources(bundle)
+
+    # Every citation key resolves to a real resource of this bundle or a real corpus passage.
+    for citation in summary.citations:
+        if citation.source == "guideline":
+            assert citation.key.removeprefix("guideline:") in corpus_ids(), citation.key
+            assert citation.date and citation.url
+        else:
+            assert citation.key in raw, citation.key
+    for key in re.findall(r"\[([A-Za-z]+/[^\]\s]+|guideline:[^\]\s]+)\]", summary.text):
+        assert key in summary.cited_keys(), key
+
+    # Facts sections state the source values (observations) and dates (conditions, medications, patient).
+    lines = {k: line for s in summary.sections for k, line in zip(s.keys, s.lines, strict=True)}
+    assert lines, "no facts sections"
+    for key, line in lines.items():
+        resource = raw.get(key)
+        if resource is None:
+            continue
+        if resource["resourceType"] == "Observation":
+            assert set(source_values(resource)) <= numbers(line), (line, source_values(resource))
+        elif resource["resourceType"] == "Condition" and "onsetDateTime" in resource:
+            assert resource["onsetDateTime"][:10] in line, line
+        elif resource["resourceType"] == "MedicationRequest":
+            assert resource["authoredOn"][:10] in line, line
+        elif resource["resourceType"] == "Patient":
+            assert resource["birthDate"] in line, line
+
+    # Every active condition and active medication of the bundle appears.
+    by_title = {s.title: set(s.keys) for s in summary.sections}
+    active_conditions = {k for k, r in raw.items() if is_active_condition(r)}
+    active_meds = {k for k, r in raw.items() if r["resourceType"] == "MedicationRequest" and r["status"] == "active"}
+    assert active_conditions <= by_title["Active problems"]
+    assert active_meds <= by_title["Active medications"]
+
+    # The synopsis holds only verified sentences; the FHIR export validates (inside render).
+    assert all(c.kept for c in summary.checks if c.sentence in (summary.synopsis or ""))
+    fhir = json.loads(render(summary, "fhir"))
+    assert fhir["entry"][0]["resource"]["subject"]["reference"] == f"Patient/{bot.patient_id}"
+    assert summary.disclaimer in summary.to_markdown()
