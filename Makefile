@@ -5,7 +5,8 @@ BIN    := $(VENV)/bin
 FHIR_VENV := .venv-fhir
 STAMP  := $(VENV)/.installed-stamp
 FHIR_STAMP := $(FHIR_VENV)/.installed-stamp
-DEMO_PROMPT ?= In two sentences, what is hypertension and why does it matter?
+DEMO_BUNDLE ?= examples/synthea/Patria_Schimmel_d2f8f862-3856-490d-b56f-98e0ed984b1e.json
+DEMO_OUT ?= out/demo
 
 .PHONY: setup demo test lint typecheck bench clean
 
@@ -25,7 +26,8 @@ $(FHIR_STAMP):
 setup: $(STAMP)
 
 demo: $(STAMP)
-	HF_HUB_OFFLINE=1 $(BIN)/medcite ask "$(DEMO_PROMPT)"
+	HF_HUB_OFFLINE=1 $(BIN)/medcite summarize $(DEMO_BUNDLE) --out $(DEMO_OUT)
+	cat $(DEMO_OUT)/summary.md
 
 test: $(STAMP) $(FHIR_STAMP)
 	HF_HUB_OFFLINE=1 MEDCITE_FHIR_SERVER_PYTHON=$(CURDIR)/$(FHIR_VENV)/bin/python \
