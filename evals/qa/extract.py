@@ -1,7 +1,8 @@
 """Answer extraction from free-text model output for lettered multiple-choice questions.
 
 Order (first rule that yields a valid option wins): the last "Final Answer" line (it decides alone:
-an unreadable last one means no answer), then answer phrases ("the answer is (C)", "Answer: B",
+an unreadable last one means no answer; echoes of the instruction and a bare marker at the end of a
+cut-off reply do not count), then answer phrases ("the answer is (C)", "Answer: B",
 "I would choose D"), a leading letter ("(C) Clopidogrel", "B."), a leading yes/no/maybe, and finally
 the text of exactly one option. Thinking blocks are removed first.
 """
@@ -16,7 +17,9 @@ from agent.models.thinking import split_thinking
 _THINK = re.compile(r"<think>.*?(?:</think>|\Z)", re.S | re.I)
 _BOXED = re.compile(r"\\boxed\{\s*(?:\\text\{)?([^{}]*?)\}?\s*\}")
 _EMPHASIS = re.compile(r"[*_`]+|\$")
-_FINAL = re.compile(r"final\s+answer\s*(?:is\b|:|-|=|—)?", re.I)
+_FINAL = re.compile(r"final\s+answer\s*(?:is\b|:|-|=|—)", re.I)
+_PLACEHOLDER = re.compile(r"""^["'“”]?\s*X\s*["'“”]?[.,]?$""")
+_QUOTES = "\"'“”"
 _PHRASES = (
     re.compile(
         r"\b(?:the\s+)?(?:(?:correct|best|right|most\s+likely|most\s+appropriate)\s+)?"
@@ -110,13 +113,24 @@ def parse_choice(fragment: str, options: dict[str, str]) -> str | None:
     return _option_by_text(line, options) or _option_by_text(line, options, whole=True)
 
 
+def _is_answer_line(text: str, marker: re.Match[str], options: dict[str, str]) -> bool:
+    """False for echoes of the instruction (``the form "Final Answer: X"``) and for a marker with nothing
+    after it (generation stopped there): those neither give nor withdraw an answer."""
+    if text[: marker.start()].rstrip().endswith(tuple(_QUOTES)):
+        return False
+    rest = text[marker.end() :].strip()
+    if not rest:
+        return False
+    return "X" in options or not _PLACEHOLDER.match(_first_line(rest))
+
+
 def extract_choice(raw: str, options: dict[str, str]) -> Extraction:
     """Extract the chosen option letter from a raw model reply."""
     text = _clean(answer_text(raw))
     if not text:
         return Extraction(None, "empty")
 
-    finals = list(_FINAL.finditer(text))
+    finals = [m for m in _FINAL.finditer(text) if _is_answer_line(text, m, options)]
     if finals:
         letter = parse_choice(text[finals[-1].end() :], options)
         return Extraction(letter, "final_answer" if letter else "final_answer_unreadable")

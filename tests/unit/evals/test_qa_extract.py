@@ -27,6 +27,21 @@ SHAPES = [
         "final_answer",
     ),
     ("<think>Final Answer: A</think>The correct answer is D", MCQ, "D", "answer_phrase"),
+    # recorded from SmolLM2: the instruction echoed, and a marker with nothing after it
+    (
+        "Step 1: Identify the correct answer\nThe correct answer is (B).\n\nStep 2: Write the answer in the form "
+        '"Final Answer: X"\nThe correct answer is (B).',
+        YN,
+        "B",
+        "answer_phrase",
+    ),
+    (
+        "Step 1: Identify the correct answer\nThe correct answer is (B).\n\nStep 2: Write the answer\n"
+        'The correct answer is "B".\n\nFinal Answer:',
+        YN,
+        "B",
+        "answer_phrase",
+    ),
     # recorded from the embedded SmolLM2 model
     (
         "(C) Clopidogrel\n\nThe correct answer is (B) Enoxaparin. This is a non-selective anticoagulant",
@@ -58,7 +73,8 @@ SHAPES = [
 UNPARSEABLE = [
     ("", MCQ, "empty"),
     ("<unused94>thought\nstill thinking when the budget ran out", MCQ, "empty"),
-    ("Final Answer: X", MCQ, "final_answer_unreadable"),
+    ("Final Answer: X", MCQ, "none"),  # the instruction's placeholder, echoed
+    ("Step 3: Write the final answer\nThe final answer ", MCQ, "none"),  # cut off
     ("Final Answer: E", MCQ, "final_answer_unreadable"),
     ("I don't know.", MCQ, "none"),
     ("Fundus or Neck, hard to say.", MCQ, "none"),
