@@ -78,6 +78,19 @@ class ResultLog:
             os.fsync(fh.fileno())
         self._records[str(record["key"])] = record
 
+    def rewrite(self, records: list[dict[str, Any]]) -> None:
+        """Replace the file with ``records`` (one line each) atomically: a kill leaves the old or the new file."""
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            for record in records:
+                if "key" not in record or "hash" not in record:
+                    raise ValueError("a result record needs 'key' and 'hash'")
+                fh.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.path)
+        self._records = {str(r["key"]): r for r in records}
+
     def records(self) -> list[dict[str, Any]]:
         """The latest record per key, in first-written order."""
         return list(self._records.values())

@@ -37,6 +37,11 @@ def register(sub: Any) -> None:
     qa.add_argument("--limit", type=int, help="first N questions of each dataset")
     qa.add_argument("--rag", action="store_true", help="add passages from guideline search to each question")
     qa.add_argument("--k", type=int, default=5, help="passages per question with --rag (default 5)")
+    qa.add_argument(
+        "--rescore",
+        action="store_true",
+        help="no model calls: read the answers of the run's stored replies again with the current extractor",
+    )
     _add_run_options(qa)
     qa.set_defaults(func=run_qa)
 
@@ -117,7 +122,7 @@ def run_qa(args: argparse.Namespace) -> int:
     from evals.qa.datasets import QAItem, load_qa_file, select
     from evals.qa.report import write_report
     from evals.qa.retrieval_context import RetrievalConfig, default_retriever
-    from evals.qa.run import QARun, default_run_name
+    from evals.qa.run import QARun, default_run_name, rescore
     from evals.qa.run import run_qa as run_items
 
     settings = settings_from_args(args)
@@ -130,7 +135,7 @@ def run_qa(args: argparse.Namespace) -> int:
     items = select(available, args.dataset, _limit(args.limit))
     if args.k < 1:
         raise InputError(f"--k must be at least 1, got {args.k}")
-    retrieval = RetrievalConfig(search=default_retriever(settings), k=args.k) if args.rag else None
+    retrieval = RetrievalConfig(search=default_retriever(settings), k=args.k) if args.rag and not args.rescore else None
     run = QARun(
         name=args.run_name or default_run_name(settings.model, args.rag),
         out_dir=args.out / "qa",
@@ -138,11 +143,18 @@ def run_qa(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         retrieval=retrieval,
     )
-    model = load_chat_model(settings)
-    stats = run_items(items, model, settings, run)
+    if args.rescore:
+        if not run.results_path.is_file():
+            raise InputError(f"--rescore: no results to rescore at {run.results_path}")
+        changed = rescore(items, run)
+        print(f"run {run.name}: answers read again from stored replies, {changed} changed")
+    else:
+        stats = run_items(items, load_chat_model(settings), settings, run)
+        print(
+            f"run {run.name}: {stats.finished} answered now, {stats.skipped} already done, {stats.per_second:.3f} q/s"
+        )
     report = write_report(run.out_dir)
     this = next(r for r in report.runs if r.name == run.name)
-    print(f"run {run.name}: {stats.finished} answered now, {stats.skipped} already done, {stats.per_second:.3f} q/s")
     for s in [*this.datasets.values(), this.overall]:
         print(f"  {s.dataset:10s} accuracy {s.accuracy.percent():24s} n={s.n:<4d} unparseable={s.unparseable}")
     print(f"results {run.results_path}\nreport  {report.markdown}\nplot    {report.plot}")

@@ -112,3 +112,30 @@ def run_qa(items: list[QAItem], model: BaseChatModel, settings: Settings, run: Q
     )
     append_session(run.results_path, stats, model=settings.model, mode=run.mode, concurrency=run.concurrency)
     return stats
+
+
+def rescore(items: list[QAItem], run: QARun) -> int:
+    """Re-read the answers of stored raw outputs with the current extractor (no model calls).
+
+    Only lines of the given items are touched; returns how many extracted answers changed.
+    """
+    log = ResultLog(run.results_path)
+    by_key = {item.key: item for item in items}
+    changed = 0
+    records = []
+    for record in log.records():
+        item = by_key.get(record["key"])
+        if item is not None:
+            extraction = extract_choice(record["raw_output"], item.options)
+            changed += extraction.letter != record["extracted"]
+            record = {
+                **record,
+                "extracted": extraction.letter,
+                "method": extraction.method,
+                "parsed": extraction.parsed,
+                "gold": item.answer,
+                "correct": extraction.letter == item.answer,
+            }
+        records.append(record)
+    log.rewrite(records)
+    return changed
