@@ -35,16 +35,18 @@ def grouped_bars(
     fig, ax = plt.subplots(figsize=(max(6.0, 1.4 * len(groups) + 2), 4.2), dpi=120)
     width = 0.8 / max(1, len(series))
     for i, s in enumerate(series):
-        xs = [g + (i - (len(series) - 1) / 2) * width for g in range(len(groups))]
-        heights = [v if v is not None else 0.0 for v in s.values]
+        offset = (i - (len(series) - 1) / 2) * width
+        shown = [g for g, v in enumerate(s.values) if v is not None]  # no bar where a run has no value
+        xs = [g + offset for g in shown]
+        heights = [float(s.values[g]) for g in shown]  # type: ignore[arg-type]
         bars = ax.bar(xs, heights, width=width * 0.95, label=s.label)
         if s.intervals:
-            lower = [max(0.0, h - iv[0]) if iv else 0.0 for h, iv in zip(heights, s.intervals, strict=True)]
-            upper = [max(0.0, iv[1] - h) if iv else 0.0 for h, iv in zip(heights, s.intervals, strict=True)]
+            ivs = [s.intervals[g] for g in shown]
+            lower = [max(0.0, h - iv[0]) if iv else 0.0 for h, iv in zip(heights, ivs, strict=True)]
+            upper = [max(0.0, iv[1] - h) if iv else 0.0 for h, iv in zip(heights, ivs, strict=True)]
             ax.errorbar(xs, heights, yerr=[lower, upper], fmt="none", ecolor="black", capsize=3, lw=1)
-        for bar, v in zip(bars, s.values, strict=True):
-            if v is not None:
-                ax.annotate(f"{v:.0f}", (bar.get_x() + bar.get_width() / 2, v), ha="center", va="bottom", fontsize=7)
+        for bar, h in zip(bars, heights, strict=True):
+            ax.annotate(f"{h:.0f}", (bar.get_x() + bar.get_width() / 2, h), ha="center", va="bottom", fontsize=7)
     markers = "D^sv*"
     for j, ref in enumerate(references):
         pts = [(g, v) for g, v in enumerate(ref.values) if v is not None]

@@ -92,7 +92,7 @@ def render_markdown(runs: list[RunSummary], refs: ReferenceScores) -> str:
             s = r.overall if d == ALL else r.datasets.get(d)
             cells.append(f"{s.accuracy.percent()} · n={s.n}" if s else None)
         reported = refs.for_dataset(d) if d != ALL else {}
-        rows.append([d, *cells, *[reported.get(m) for m in ref_models]])
+        rows.append([d, *cells, *[f"{reported[m]:.1f}" if m in reported else None for m in ref_models]])
     detail_rows: list[list[object]] = []
     for r in runs:
         for s in [*r.datasets.values(), r.overall]:
