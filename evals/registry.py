@@ -35,8 +35,14 @@ class AgentEnv:
     fhir_url: str | None = None  # a FHIR server base URL to read from instead of the task's bundle file
 
 
-AGENT_FACTORIES: dict[str, Factory | str] = {"oracle": "evals.fhir.oracle:oracle_factory"}
-SUMMARIZER_FACTORIES: dict[str, Factory | str] = {"oracle": "evals.summaries.oracle:oracle_summary_factory"}
+AGENT_FACTORIES: dict[str, Factory | str] = {
+    DEFAULT_AGENT: "agent.eval_adapters:fhir_answer_factory",
+    "oracle": "evals.fhir.oracle:oracle_factory",
+}
+SUMMARIZER_FACTORIES: dict[str, Factory | str] = {
+    DEFAULT_AGENT: "agent.eval_adapters:summary_factory",
+    "oracle": "evals.summaries.oracle:oracle_summary_factory",
+}
 
 
 class AgentNotInstalledError(MedciteError):

@@ -56,6 +56,30 @@ def evidence_from_tool_message(message: ToolMessage) -> list[Evidence]:
     return out
 
 
+def with_history(items: list[Evidence]) -> list[Evidence]:
+    """Add the earlier results a line mentions (``meta.previous``) as evidence of their own, so a draft
+    may cite them by the keys the line shows."""
+    out = list(items)
+    seen = {e.key for e in items}
+    for ev in items:
+        for prev in ev.meta.get("previous") or []:
+            key = prev.get("key")
+            if not key or key in seen:
+                continue
+            seen.add(key)
+            label = ev.meta.get("display") or "result"
+            out.append(
+                Evidence(
+                    key=key,
+                    source="fhir",
+                    date=prev.get("date"),
+                    text=f"[{key}] {prev.get('date')} {label}: {prev.get('value')}",
+                    meta={"code": ev.meta.get("code"), "display": label, "value_text": prev.get("value")},
+                )
+            )
+    return out
+
+
 def run_tool(ctx: AgentContext, name: str, args: dict[str, Any]) -> tuple[list[Evidence], Flag | None]:
     """Run one tool deterministically; a failure becomes a ``tool_error`` flag, never an exception."""
     tool = ctx.tool(name)

@@ -64,7 +64,7 @@ def finalize(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, 
     keys = citation_keys(kept) + [k for s in sections for k in s.keys]
     answer = Answer(
         question=state["question"],
-        text=kept.strip() or load_prompt("incomplete").format(reason="the synopsis could not be verified."),
+        text=kept.strip() or load_prompt("no_synopsis"),
         synopsis=kept.strip() if summarize else None,
         citations=resolve(keys, evidence),
         flags=flags,

@@ -9,7 +9,7 @@ from langgraph.runtime import Runtime
 from agent.answer import Flag
 from agent.context import AgentContext
 from agent.flags import retrieval_flags
-from agent.nodes.common import audited, run_tool
+from agent.nodes.common import audited, run_tool, with_history
 from agent.planner import plan_question, summary_guideline_queries, summary_k_per_problem
 from agent.safety import neutralize_evidence
 from agent.state import AgentState, dump_evidence
@@ -76,7 +76,7 @@ def gather(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, An
     ctx = runtime.context
     record = _record_evidence(ctx, state)
     guidelines, g_flags = _guideline_evidence(ctx, state, record)
-    items, injection_flags = neutralize_evidence(record.items + guidelines)
+    items, injection_flags = neutralize_evidence(with_history(record.items) + guidelines)
     keys = list(dict.fromkeys(e.key for e in items))
     ctx.log("evidence", keys=keys, expected_missing=record.expected)
     if record.sections:

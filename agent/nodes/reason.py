@@ -13,7 +13,7 @@ from langgraph.runtime import Runtime
 from agent.answer import Flag
 from agent.context import AgentContext
 from agent.evidence_block import prompt_budget_chars, render_evidence
-from agent.nodes.common import audited, evidence_from_tool_message
+from agent.nodes.common import audited, evidence_from_tool_message, with_history
 from agent.prompts import load_prompt
 from agent.safety import neutralize_evidence
 from agent.state import AgentState, dump_evidence, evidence_of
@@ -68,7 +68,7 @@ def absorb(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, An
             flags.append(Flag(kind="tool_error", reason=reason).model_dump())
             continue
         items += evidence_from_tool_message(message)
-    items, injection_flags = neutralize_evidence(items)
+    items, injection_flags = neutralize_evidence(with_history(items))
     flags += [f.model_dump() for f in injection_flags]
     keys = list(dict.fromkeys([*state.get("turn_keys", []), *(e.key for e in items)]))
     return {"evidence": dump_evidence(items), "turn_keys": keys, "flags": flags}

@@ -129,6 +129,9 @@ def sentences(text: str) -> Iterator[str]:
         if not line.strip() or any(p.search(line) for p in skip):
             continue
         line = bullet.sub("", line).strip()
+        if _LEADING_KEYS.match(line):  # a facts line or quoted passage: one cited item, checked as a whole
+            yield line
+            continue
         out: list[str] = []
         for piece in _SPLIT.split(line):
             lead = _LEADING_KEYS.match(piece)
@@ -167,6 +170,7 @@ def check_sentence(sentence: str, bundle: RawBundle, item_names: list[str]) -> S
         held_numbers += n
         held_dates |= d
     tol = float(_rules()["number_tolerance"])
+    held_numbers.append(float(len(known)))  # a count of the cited resources ("4 doses [a] [b] [c] [d]")
     value_problems = [
         f"number {shown} is not in the cited resources"
         for shown in numbers

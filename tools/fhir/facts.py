@@ -96,7 +96,8 @@ def latest_immunizations(source: FhirSource, patient_id: str) -> list[Evidence]:
         line = render.immunization(group[0])
         if len(group) > 1:
             first = day_of(rf.date_value(group[-1]))
-            line.text += f"; {len(group)} doses since {first}"
+            earlier = " ".join(f"[{rf.resource_key(r)}]" for r in group[1:])
+            line.text += f"; {len(group)} doses since {first} {earlier}"
             line.meta["doses"] = len(group)
         out.append(line)
     return out

@@ -275,7 +275,8 @@ def observation(res: Resource, earlier: list[Resource] | None = None) -> Evidenc
             }
         )
     if previous:
-        body += "; previous " + ", ".join(f"{p['value']} ({p['date']})" for p in previous)
+        # Earlier values carry their own citation keys: every number on the line is traceable.
+        body += "; previous " + ", ".join(f"{p['value']} ({p['date']}) [{p['key']}]" for p in previous)
         directions = ov.trend(vals, ov.values(earlier[0])) if earlier else None
         if directions:
             labels = [v.label for v in vals]

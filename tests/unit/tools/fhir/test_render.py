@@ -60,7 +60,7 @@ def test_each_section_renders_one_citable_line_per_fact(source: LocalSource) -> 
         "criticality high, recorded 2010-04-02; reaction Rash (moderate)"
     )
     assert sections.immunizations[0].text == (
-        "[Immunization/i2] 2021-01-12 Influenza (CVX 140): completed; 2 doses since 2020-01-10"
+        "[Immunization/i2] 2021-01-12 Influenza (CVX 140): completed; 2 doses since 2020-01-10 [Immunization/i1]"
     )
     assert sections.encounters[0].text == (
         "[Encounter/e2] 2021-06-01 to 2021-06-04 Hospital admission (SNOMED 32485007): finished, IMP; "
@@ -78,13 +78,13 @@ def test_latest_results_carry_history_and_trend(source: LocalSource) -> None:
     assert a1c.key == "Observation/o3" and a1c.date == "2021-06-02"
     assert a1c.text == (
         "[Observation/o3] 2021-06-02 Hemoglobin A1c (LOINC 4548-4): 6.4 %; "
-        "previous 7.1 % (2020-01-10), 7.9 % (2019-01-05); trend falling"
+        "previous 7.1 % (2020-01-10) [Observation/o2], 7.9 % (2019-01-05) [Observation/o1]; trend falling"
     )
     assert a1c.meta["value"] == 6.4 and a1c.meta["unit"] == "%" and a1c.meta["trend"] == ["falling"]
     bp = latest["55284-4"]
     assert bp.text.endswith(
         "Diastolic Blood Pressure 78 mm(Hg), Systolic Blood Pressure 128 mm(Hg); "
-        "previous 82/141 mm(Hg) (2020-01-10); trend Diastolic Blood Pressure falling, "
+        "previous 82/141 mm(Hg) (2020-01-10) [Observation/o5]; trend Diastolic Blood Pressure falling, "
         "Systolic Blood Pressure falling"
     )
     assert [c["value"] for c in bp.meta["components"]] == [78, 128]
