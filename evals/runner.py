@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 from tqdm.auto import tqdm
@@ -13,6 +14,21 @@ from tqdm.auto import tqdm
 from evals.results_log import ResultLog
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SystemRun:
+    """Where a run's results go; ``system`` names what is evaluated and is recorded with every line."""
+
+    name: str
+    out_dir: Path
+    system: dict[str, Any]
+    concurrency: int = 1
+    progress: bool = True
+
+    @property
+    def results_path(self) -> Path:
+        return self.out_dir / f"{self.name}.jsonl"
 
 
 @dataclass(frozen=True)

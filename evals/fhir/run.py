@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from evals.answers import AnswerLike, to_eval_answer
@@ -14,25 +12,14 @@ from evals.fhir.scoring import score_answer
 from evals.fhir.tasks import FhirTask
 from evals.hashing import digest
 from evals.results_log import ResultLog
-from evals.runner import RunStats, run_pending
+from evals.runner import RunStats, SystemRun, run_pending
 from evals.sessions import append_session
 
 FhirAnswerFn = Callable[[FhirTask], AnswerLike]
 
 
-@dataclass(frozen=True)
-class FhirRun:
-    """Where results go; ``system`` names what is evaluated (agent, model, FHIR source) and is recorded."""
-
-    name: str
-    out_dir: Path
-    system: dict[str, Any]
-    concurrency: int = 1
-    progress: bool = True
-
-    @property
-    def results_path(self) -> Path:
-        return self.out_dir / f"{self.name}.jsonl"
+class FhirRun(SystemRun):
+    """A FHIR QA run (agent, model and FHIR source in ``system``)."""
 
 
 def answer_task(task: FhirTask, answer_fn: FhirAnswerFn, system: dict[str, Any]) -> dict[str, Any]:

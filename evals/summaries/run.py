@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from evals.answers import AnswerLike, to_eval_answer
 from evals.fhir.raw_bundle import read_bundle
 from evals.hashing import digest
 from evals.results_log import ResultLog
-from evals.runner import RunStats, run_pending
+from evals.runner import RunStats, SystemRun, run_pending
 from evals.sessions import append_session
 from evals.summaries.scoring import score_summary
 from evals.summaries.target import SummaryTarget
@@ -22,19 +21,8 @@ from evals.summaries.target import SummaryTarget
 SummaryFn = Callable[[SummaryTarget], AnswerLike]
 
 
-@dataclass(frozen=True)
-class SummaryRun:
-    """Where results go; ``system`` names what is evaluated and is recorded with every line."""
-
-    name: str
-    out_dir: Path
-    system: dict[str, Any]
-    concurrency: int = 1
-    progress: bool = True
-
-    @property
-    def results_path(self) -> Path:
-        return self.out_dir / f"{self.name}.jsonl"
+class SummaryRun(SystemRun):
+    """A summary-faithfulness run."""
 
 
 def targets_for(bundles: list[Path]) -> list[SummaryTarget]:
