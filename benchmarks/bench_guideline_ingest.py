@@ -49,18 +49,19 @@ def main() -> None:
         source = root / "passages.jsonl"
         texts = _jsonl(source, args.passages, seed=0)
         model.encode(texts[:32], batch_size=embedder.batch_size)  # warm up
-        ratios, bare_times, ingest_times = [], [], []
+        ratios: list[float] = []
         for i in range(args.repeats):
-            start = time.perf_counter()
-            model.encode(texts, batch_size=embedder.batch_size, normalize_embeddings=True)
-            bare = time.perf_counter() - start
             store = GuidelineStore(Settings(data_dir=root / f"store-{i}"), embedder)
-            start = time.perf_counter()
-            report = ingest_paths(store, [source])
-            ingest = time.perf_counter() - start
+            timings = {}
+            for step in ("bare", "ingest") if i % 2 == 0 else ("ingest", "bare"):  # alternate order
+                start = time.perf_counter()
+                if step == "bare":
+                    model.encode(texts, batch_size=embedder.batch_size, normalize_embeddings=True)
+                else:
+                    report = ingest_paths(store, [source])
+                timings[step] = time.perf_counter() - start
             assert report.ok and store.count() == len(texts), report.render()
-            bare_times.append(bare)
-            ingest_times.append(ingest)
+            bare, ingest = timings["bare"], timings["ingest"]
             ratios.append(bare / ingest)
             print(
                 f"run {i + 1}: bare encode {len(texts) / bare:6.1f} passages/s, "
