@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from agent.config import Settings
 from tools.evidence import Evidence
 
-CHARS_PER_TOKEN = 3.2
+CHARS_PER_TOKEN = 2.0  # conservative: resource ids and numbers tokenize densely
 
 
 def _escape(text: str) -> str:
@@ -29,7 +30,10 @@ def render_evidence(items: Iterable[Evidence], budget_chars: int) -> tuple[str, 
     return ("\n".join(lines) if lines else "(no evidence found)"), shown
 
 
-def prompt_budget_chars(settings: Settings, reserve_tokens: int = 700) -> int:
-    """Characters of evidence for one prompt: ``evidence_chars``, and what fits beside instructions and reply."""
-    window = int((settings.n_ctx - settings.max_new_tokens - reserve_tokens) * CHARS_PER_TOKEN)
-    return max(1000, min(settings.evidence_chars, window))
+def prompt_budget_chars(settings: Settings, model: Any = None, other_chars: int = 0, reserve_tokens: int = 400) -> int:
+    """Characters of evidence for one prompt: at most ``evidence_chars``, and what fits in the model's context
+    window beside the rest of the prompt (``other_chars``: instructions, tool list) and the reply."""
+    window = getattr(model, "context_window", None) or settings.n_ctx
+    reply = getattr(model, "max_tokens", None) or settings.max_new_tokens
+    free_tokens = window - reply - reserve_tokens - other_chars / CHARS_PER_TOKEN
+    return max(500, min(settings.evidence_chars, int(free_tokens * CHARS_PER_TOKEN)))

@@ -68,6 +68,11 @@ class PromptedToolChatModel(BaseChatModel):
     def supports_constrained_decoding(self) -> bool:
         return False
 
+    @property
+    def context_window(self) -> int | None:
+        """Tokens the backend can attend to (prompt + reply), when it is known here."""
+        return None
+
     # -- LangChain interface -----------------------------------------------------------------
     def bind_tools(
         self,

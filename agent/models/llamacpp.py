@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import PrivateAttr
 
-from agent.errors import ModelUnavailableError
+from agent.errors import InputError, ModelUnavailableError
 from agent.models.base import Completion, PromptedToolChatModel
 from agent.models.messages import ChatTurn
 
@@ -69,6 +69,10 @@ class LlamaCppChatModel(PromptedToolChatModel):
         return True
 
     @property
+    def context_window(self) -> int | None:
+        return self.n_ctx
+
+    @property
     def llama(self) -> Any:
         """The loaded ``llama_cpp.Llama`` (loaded on first use)."""
         if self._llama is None:
@@ -97,7 +101,15 @@ class LlamaCppChatModel(PromptedToolChatModel):
 
     def _complete(self, chat: list[ChatTurn], *, schema: dict[str, Any] | None, stop: list[str] | None) -> Completion:
         with self._lock:
-            out = self.llama.create_chat_completion(**self._request(chat, schema, stop))
+            try:
+                out = self.llama.create_chat_completion(**self._request(chat, schema, stop))
+            except ValueError as exc:
+                if "context window" not in str(exc):
+                    raise
+                raise InputError(
+                    f"{exc} (model {self.model_name}, n_ctx={self.n_ctx}). Raise MEDCITE_N_CTX if the model "
+                    "supports it, or lower MEDCITE_EVIDENCE_CHARS / MEDCITE_MAX_NEW_TOKENS."
+                ) from exc
         choice = out["choices"][0]
         usage = out.get("usage") or {}
         return Completion(

@@ -19,6 +19,7 @@ from agent.structured_draft import draft_schema, render_structured
 from tools.evidence import Evidence
 
 HISTORY_TURNS = 2
+HISTORY_CHARS = 1500
 DRAFT_STOP = ["\nQuestion:", "\nEvidence", "<evidence>"]
 SYNOPSIS_PREFIXES = ("Patient/", "Condition/", "MedicationRequest/", "AllergyIntolerance/", "Observation/")
 
@@ -31,7 +32,7 @@ def _history(state: AgentState) -> str:
     ]
     for earlier, later in itertools.pairwise(messages):
         if earlier.type == "human" and later.type == "ai":
-            pairs.append(f"Q: {text_of(earlier.content)}\nA: {text_of(later.content)[:600]}")
+            pairs.append(f"Q: {text_of(earlier.content)[:150]}\nA: {text_of(later.content)[:550]}")
     if not pairs:
         return ""
     return load_prompt("history").format(turns="\n".join(pairs[-HISTORY_TURNS:]))
@@ -46,7 +47,7 @@ def _synopsis_evidence(items: list[Evidence]) -> list[Evidence]:
 def draft(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     ctx = runtime.context
     items = list(evidence_of(state, state.get("turn_keys", [])).values())
-    budget = prompt_budget_chars(ctx.settings)
+    budget = prompt_budget_chars(ctx.settings, ctx.model, other_chars=1500 + len(state["question"]) + HISTORY_CHARS)
     if state.get("mode") == "summarize":
         evidence, shown = render_evidence(_synopsis_evidence(items), budget)
         prompt = load_prompt("synopsis").format(evidence=evidence)

@@ -5,6 +5,7 @@ The loop is bounded by ``Settings.max_steps``; the model sees evidence, never ra
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
@@ -13,6 +14,7 @@ from langgraph.runtime import Runtime
 from agent.answer import Flag
 from agent.context import AgentContext
 from agent.evidence_block import prompt_budget_chars, render_evidence
+from agent.models.toolcall import ToolSpec
 from agent.nodes.common import audited, evidence_from_tool_message, with_history
 from agent.prompts import load_prompt
 from agent.safety import neutralize_evidence
@@ -32,7 +34,8 @@ def reason(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, An
     if step >= ctx.settings.max_steps:
         reason = f"stopped after {step} tool steps; the answer uses the evidence gathered so far"
         return {"flags": [*state.get("flags", []), Flag(kind="incomplete", reason=reason).model_dump()]}
-    budget = prompt_budget_chars(ctx.settings)
+    tools_chars = sum(len(json.dumps(ToolSpec.from_any(t).prompt_json())) for t in ctx.tools) + 1000
+    budget = prompt_budget_chars(ctx.settings, ctx.model, other_chars=tools_chars + len(state["question"]))
     evidence, _ = render_evidence(evidence_of(state, state.get("turn_keys", [])).values(), budget)
     prompt = load_prompt("reason").format(evidence=evidence, question=state["question"])
     message = ctx.model.bind_tools(ctx.tools).invoke([SystemMessage(load_prompt("system")), HumanMessage(prompt)])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_core.tools import tool
 from langgraph.graph import START, MessagesState, StateGraph
@@ -81,3 +82,10 @@ def test_langgraph_toolnode_round_trip(default_model: PromptedToolChatModel) -> 
     assert "[Observation/obs-1]" in str(out["messages"][2].content)
     assert kinds[-1] == "ai" and not out["messages"][-1].tool_calls
     assert kinds.count("ai") <= max_model_steps
+
+
+def test_prompt_over_the_context_window_is_a_clear_error(default_model: PromptedToolChatModel) -> None:
+    from agent.errors import InputError
+
+    with pytest.raises(InputError, match=r"exceed context window.*MEDCITE_N_CTX"):
+        default_model.invoke("word " * 6000)
