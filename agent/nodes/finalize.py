@@ -61,7 +61,7 @@ def finalize(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, 
         kept = "\n".join(filter(None, [kept, _fallback(turn) if state.get("mode") != "summarize" else ""]))
     summarize = state.get("mode") == "summarize"
     sections = _sections(state, evidence) if summarize else []
-    keys = citation_keys(kept) + [k for s in sections for k in s.keys]
+    keys = citation_keys(kept) + [k for s in sections for line in s.lines for k in citation_keys(line)]
     answer = Answer(
         question=state["question"],
         text=kept.strip() or load_prompt("no_synopsis"),

@@ -99,6 +99,9 @@ def latest_immunizations(source: FhirSource, patient_id: str) -> list[Evidence]:
             earlier = " ".join(f"[{rf.resource_key(r)}]" for r in group[1:])
             line.text += f"; {len(group)} doses since {first} {earlier}"
             line.meta["doses"] = len(group)
+            line.meta["previous"] = [
+                {"key": rf.resource_key(r), "date": day_of(rf.date_value(r)), "value": "earlier dose"} for r in group[1:]
+            ]
         out.append(line)
     return out
 
