@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -17,13 +18,15 @@ from tools.evidence import Evidence
 from tools.fhir import patient_sections
 
 
+@dataclass
 class _Record:
-    def __init__(self) -> None:
-        self.items: list[Evidence] = []
-        self.expected: dict[str, list[str]] = {}
-        self.flags: list[Flag] = []
-        self.active_problems: list[str] = []
-        self.sections: list[dict[str, Any]] = []
+    """What the record gave for this turn."""
+
+    items: list[Evidence] = field(default_factory=list)
+    expected: dict[str, list[str]] = field(default_factory=dict)  # needed data that came back empty
+    flags: list[Flag] = field(default_factory=list)
+    active_problems: list[str] = field(default_factory=list)  # summaries: guideline queries
+    sections: list[dict[str, Any]] = field(default_factory=list)  # summaries: [{"title", "keys"}]
 
 
 def _record_evidence(ctx: AgentContext, state: AgentState) -> _Record:
