@@ -50,6 +50,12 @@ def pick_patient(source: FhirSource, patient_id: str | None) -> str:
     )
 
 
+def _checked(question: str) -> str:
+    if not question.strip():
+        raise InputError("the question is empty")
+    return question.strip()
+
+
 def sqlite_checkpointer(path: Path) -> SqliteSaver:
     path.parent.mkdir(parents=True, exist_ok=True)
     return SqliteSaver(sqlite3.connect(str(path), check_same_thread=False))
@@ -132,9 +138,7 @@ class Assistant:
 
     def ask(self, question: str, thread_id: str = "default") -> Answer:
         """Answer one question; turns with the same ``thread_id`` share memory (checkpointed)."""
-        if not question.strip():
-            raise InputError("the question is empty")
-        return self._run(question.strip(), "ask", thread_id)
+        return self._run(_checked(question), "ask", thread_id)
 
     def summarize(self) -> Answer:
         """A sectioned, cited summary of the patient with a verified model synopsis."""
@@ -144,7 +148,7 @@ class Assistant:
 
     def stream(self, question: str, thread_id: str = "default") -> Iterator[tuple[str, dict[str, Any]]]:
         """Yield ``(node, update)`` as each node finishes; the last update of ``finalize`` holds the answer."""
-        inputs, config, ctx = self._start(question, "ask", thread_id)
+        inputs, config, ctx = self._start(_checked(question), "ask", thread_id)
         for chunk in self.graph.stream(inputs, config=config, context=ctx, stream_mode="updates"):
             for node, update in chunk.items():
                 yield node, update or {}

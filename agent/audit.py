@@ -78,6 +78,7 @@ class AuditCallback(BaseCallbackHandler):
         self.log = log
         self._started: dict[UUID, float] = {}
         self._prompt_chars: dict[UUID, int] = {}
+        self._tool_names: dict[UUID, str] = {}
 
     def on_chat_model_start(
         self, serialized: dict[str, Any], messages: list[list[BaseMessage]], *, run_id: UUID, **kwargs: Any
@@ -105,13 +106,19 @@ class AuditCallback(BaseCallbackHandler):
 
     def on_tool_start(self, serialized: dict[str, Any], input_str: str, *, run_id: UUID, **kwargs: Any) -> None:
         self._started[run_id] = time.perf_counter()
+        self._tool_names[run_id] = str(serialized.get("name"))
         self.log.write("tool_start", tool=serialized.get("name"), input=input_str)
 
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
         started = self._started.pop(run_id, time.perf_counter())
         content = getattr(output, "content", output)
-        self.log.write("tool_end", output=str(content), duration_s=round(time.perf_counter() - started, 3))
+        self.log.write(
+            "tool_end",
+            tool=self._tool_names.pop(run_id, None),
+            output=str(content),
+            duration_s=round(time.perf_counter() - started, 3),
+        )
 
     def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         self._started.pop(run_id, None)
-        self.log.write("tool_error", error=f"{type(error).__name__}: {error}")
+        self.log.write("tool_error", tool=self._tool_names.pop(run_id, None), error=f"{type(error).__name__}: {error}")

@@ -147,6 +147,7 @@ def test_audit_trail_records_nodes_tools_and_model_calls(tmp_path: Path) -> None
     calls = [e for e in events if e["event"] == "model_call"]
     assert len(calls) == 2 and all(c["prompt_chars"] > 100 and "duration_s" in c for c in calls)
     assert any(e["event"] == "tool_start" and e["tool"] == "list_allergies" for e in events)
+    assert any(e["event"] == "tool_end" and e["tool"] == "list_allergies" for e in events)
 
 
 @pytest.mark.parametrize("question", ["", "   "])
@@ -156,3 +157,5 @@ def test_empty_question_is_a_user_error(question: str, tmp_path: Path) -> None:
     assistant, _ = bot([], tmp_path)
     with pytest.raises(InputError, match="empty"):
         assistant.ask(question)
+    with pytest.raises(InputError, match="empty"):
+        next(assistant.stream(question))
