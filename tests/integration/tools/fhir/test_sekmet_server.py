@@ -133,7 +133,8 @@ def test_missing_server_python_fails_with_instructions(monkeypatch: pytest.Monke
 
 
 def _without_keys(lines: list[str]) -> list[str]:
-    return sorted(re.sub(r"^\[[A-Za-z]+/[^\]]+\] ", "", line) for line in lines)
+    """Lines with every citation key (leading, and inline ones for earlier values) taken out."""
+    return sorted(re.sub(r"\s*\[[A-Za-z]+/[^\]]+\]", "", line).strip() for line in lines)
 
 
 def test_bundle_posted_as_is_gets_server_ids_and_the_same_facts(
