@@ -7,6 +7,7 @@ the same answer whether it sits in a local bundle or on a FHIR server.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -100,10 +101,26 @@ def latest_immunizations(source: FhirSource, patient_id: str) -> list[Evidence]:
             line.text += f"; {len(group)} doses since {first} {earlier}"
             line.meta["doses"] = len(group)
             line.meta["previous"] = [
-                {"key": rf.resource_key(r), "date": day_of(rf.date_value(r)), "value": "earlier dose"} for r in group[1:]
+                {"key": rf.resource_key(r), "date": day_of(rf.date_value(r)), "value": "earlier dose"}
+                for r in group[1:]
             ]
         out.append(line)
     return out
+
+
+def _recent(
+    source: FhirSource,
+    patient_id: str,
+    resource_type: str,
+    draw: Callable[[Resource, render.Resolve], Evidence],
+    since: date | None,
+    until: date | None,
+    latest_n: int | None,
+) -> list[Evidence]:
+    """Resources of one type in the window, newest first (the latest ``latest_n`` when given)."""
+    found = _search(source, resource_type, patient_id, date_ge=since, date_le=until, newest_first=True)
+    resolve = resolver(source)
+    return [draw(r, resolve) for r in found[:latest_n]]
 
 
 def encounters(
@@ -114,9 +131,7 @@ def encounters(
     latest_n: int | None = None,
 ) -> list[Evidence]:
     """Encounters in the window, newest first (the latest ``latest_n`` when given)."""
-    found = _search(source, "Encounter", patient_id, date_ge=since, date_le=until, newest_first=True)
-    resolve = resolver(source)
-    return [render.encounter(r, resolve) for r in found[:latest_n]]
+    return _recent(source, patient_id, "Encounter", render.encounter, since, until, latest_n)
 
 
 def procedures(
@@ -126,9 +141,8 @@ def procedures(
     until: date | None = None,
     latest_n: int | None = None,
 ) -> list[Evidence]:
-    found = _search(source, "Procedure", patient_id, date_ge=since, date_le=until, newest_first=True)
-    resolve = resolver(source)
-    return [render.procedure(r, resolve) for r in found[:latest_n]]
+    """Procedures in the window, newest first (the latest ``latest_n`` when given)."""
+    return _recent(source, patient_id, "Procedure", render.procedure, since, until, latest_n)
 
 
 def _code_key(res: Resource) -> str:
