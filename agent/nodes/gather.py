@@ -25,7 +25,8 @@ class _Record:
     items: list[Evidence] = field(default_factory=list)
     expected: dict[str, list[str]] = field(default_factory=dict)  # needed data that came back empty
     flags: list[Flag] = field(default_factory=list)
-    active_problems: list[str] = field(default_factory=list)  # summaries: guideline queries
+    guideline_queries: list[str] = field(default_factory=list)
+    guideline_k: int = 0
     sections: list[dict[str, Any]] = field(default_factory=list)  # summaries: [{"title", "keys"}]
 
 
@@ -38,11 +39,15 @@ def _record_evidence(ctx: AgentContext, state: AgentState) -> _Record:
         out.items = sections.evidence()
         out.flags = [Flag(kind="source_issue", reason=issue) for issue in sections.data_issues]
         names = (str(e.meta.get("display") or "") for e in sections.active_problems)
-        out.active_problems = [n for n in dict.fromkeys(names) if n]
+        out.guideline_queries = summary_guideline_queries([n for n in dict.fromkeys(names) if n])
+        out.guideline_k = summary_k_per_problem()
         titled = [("Patient", [sections.patient]), *sections.titled()]
         out.sections = [{"title": t, "keys": [e.key for e in lines]} for t, lines in titled]
         return out
-    for call in plan_question(state["question"]).calls:
+    plan = plan_question(state["question"])
+    out.guideline_queries = [plan.guideline_query] if plan.guideline_query else []
+    out.guideline_k = plan.guideline_k
+    for call in plan.calls:
         found, problem = run_tool(ctx, call.tool, call.args)
         if problem:
             out.flags.append(problem)
@@ -52,20 +57,13 @@ def _record_evidence(ctx: AgentContext, state: AgentState) -> _Record:
     return out
 
 
-def _guideline_evidence(ctx: AgentContext, state: AgentState, record: _Record) -> tuple[list[Evidence], list[Flag]]:
+def _guideline_evidence(ctx: AgentContext, record: _Record) -> tuple[list[Evidence], list[Flag]]:
     if ctx.retriever is None:
         return [], []
-    if state.get("mode") == "summarize":
-        queries = summary_guideline_queries(record.active_problems)
-        k = summary_k_per_problem()
-    else:
-        plan = plan_question(state["question"])
-        queries = [plan.guideline_query] if plan.guideline_query else []
-        k = plan.guideline_k
     items: list[Evidence] = []
     flags: list[Flag] = []
-    for q in queries:
-        hits = ctx.retriever.search_evidence(q, k)
+    for q in record.guideline_queries:
+        hits = ctx.retriever.search_evidence(q, record.guideline_k)
         flags += retrieval_flags(q, hits)
         items += hits
     return items, flags
@@ -78,7 +76,7 @@ GUIDELINE_SECTION = "Guideline recommendations for the active problems (retrieve
 def gather(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     ctx = runtime.context
     record = _record_evidence(ctx, state)
-    guidelines, g_flags = _guideline_evidence(ctx, state, record)
+    guidelines, g_flags = _guideline_evidence(ctx, record)
     items, injection_flags = neutralize_evidence(with_history(record.items) + guidelines)
     keys = list(dict.fromkeys(e.key for e in items))
     ctx.log("evidence", keys=keys, expected_missing=record.expected)
