@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -56,6 +57,17 @@ def _checked(question: str) -> str:
     return question.strip()
 
 
+def conversation_scope(source: FhirSource | None, patient_id: str | None) -> str:
+    """Who a conversation is about: the source's origin (resolved files or server URL) and the patient."""
+    if source is None or patient_id is None:
+        return "no-record"
+    if isinstance(source, LocalSource):
+        origin = "files:" + ",".join(sorted(str(Path(s).resolve()) for s in source.report.sources))
+    else:
+        origin = source.description
+    return f"{origin}#Patient/{patient_id}"
+
+
 def sqlite_checkpointer(path: Path) -> SqliteSaver:
     path.parent.mkdir(parents=True, exist_ok=True)
     return SqliteSaver(sqlite3.connect(str(path), check_same_thread=False))
@@ -82,6 +94,23 @@ class Assistant:
         self.graph: Graph = build_graph(
             self.tools, checkpointer or sqlite_checkpointer(self.settings.data_dir / "conversations.sqlite")
         )
+        self.scope = conversation_scope(self.source, self.patient_id)
+
+    @property
+    def default_thread(self) -> str:
+        """The conversation id used when none is given: one per (source, patient), so memory never
+        crosses patients."""
+        return "patient-" + hashlib.sha256(self.scope.encode()).hexdigest()[:16]
+
+    def _claim_thread(self, config: RunnableConfig) -> None:
+        """A conversation belongs to one patient of one source; continuing it with another is an error."""
+        owner = self.graph.get_state(config).values.get("scope")
+        if owner is not None and owner != self.scope:
+            thread = config["configurable"]["thread_id"]
+            raise InputError(
+                f"conversation {thread!r} belongs to another patient or source; its memory is not carried to "
+                "this one. Leave out --thread (each patient gets its own conversation) or choose a new id."
+            )
 
     def _retriever(self, retriever: GuidelineSearch | bool | None) -> GuidelineSearch | None:
         if retriever is True:
@@ -111,7 +140,15 @@ class Assistant:
             audit=AuditLog(self.settings.audit_dir),
         )
 
-    def _start(self, question: str, mode: Mode, thread_id: str) -> tuple[AgentState, RunnableConfig, AgentContext]:
+    def _start(
+        self, question: str, mode: Mode, thread_id: str | None
+    ) -> tuple[AgentState, RunnableConfig, AgentContext]:
+        thread_id = thread_id or self.default_thread
+        config: RunnableConfig = {
+            "configurable": {"thread_id": thread_id},
+            "recursion_limit": 8 + 3 * self.settings.max_steps,
+        }
+        self._claim_thread(config)
         ctx = self._context()
         assert ctx.audit is not None
         ctx.log(
@@ -123,21 +160,23 @@ class Assistant:
             source=self.source.description if self.source else None,
             thread_id=thread_id,
         )
-        config: RunnableConfig = {
-            "configurable": {"thread_id": thread_id},
-            "callbacks": [AuditCallback(ctx.audit)],
-            "recursion_limit": 8 + 3 * self.settings.max_steps,
+        config["callbacks"] = [AuditCallback(ctx.audit)]
+        inputs: AgentState = {
+            "messages": [HumanMessage(question)],
+            "question": question,
+            "mode": mode,
+            "scope": self.scope,
         }
-        inputs: AgentState = {"messages": [HumanMessage(question)], "question": question, "mode": mode}
         return inputs, config, ctx
 
-    def _run(self, question: str, mode: Mode, thread_id: str) -> Answer:
+    def _run(self, question: str, mode: Mode, thread_id: str | None) -> Answer:
         inputs, config, ctx = self._start(question, mode, thread_id)
         state = self.graph.invoke(inputs, config=config, context=ctx)
         return Answer.model_validate(state["answer"])
 
-    def ask(self, question: str, thread_id: str = "default") -> Answer:
-        """Answer one question; turns with the same ``thread_id`` share memory (checkpointed)."""
+    def ask(self, question: str, thread_id: str | None = None) -> Answer:
+        """Answer one question; turns with the same ``thread_id`` share memory (checkpointed). Without one,
+        the patient's own conversation is used; a thread never continues with another patient."""
         return self._run(_checked(question), "ask", thread_id)
 
     def summarize(self) -> Answer:
@@ -146,7 +185,7 @@ class Assistant:
             raise InputError("summarize needs a FHIR bundle or server (and a patient)")
         return self._run(SUMMARY_QUESTION, "summarize", f"summary-{uuid.uuid4().hex[:8]}")
 
-    def stream(self, question: str, thread_id: str = "default") -> Iterator[tuple[str, dict[str, Any]]]:
+    def stream(self, question: str, thread_id: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
         """Yield ``(node, update)`` as each node finishes; the last update of ``finalize`` holds the answer."""
         inputs, config, ctx = self._start(_checked(question), "ask", thread_id)
         for chunk in self.graph.stream(inputs, config=config, context=ctx, stream_mode="updates"):

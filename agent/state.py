@@ -23,6 +23,7 @@ class AgentState(TypedDict, total=False):
     messages: Annotated[list[AnyMessage], add_messages]
     question: str
     mode: Mode
+    scope: str  # the (source, patient) this conversation belongs to; never changes within a thread
     evidence: Annotated[EvidenceMap, merge_evidence]
     turn_keys: list[str]  # evidence gathered for the current question, in order
     expected: dict[str, list[str]]  # data the question needs that came back empty → searched calls

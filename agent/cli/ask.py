@@ -18,7 +18,10 @@ from agent.prompts import load_prompt
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bundle", help="FHIR bundle / NDJSON file or folder, or a FHIR server base URL")
     p.add_argument("--patient", help="patient id (needed when the source holds several patients)")
-    p.add_argument("--thread", default="default", help="conversation id (turns with one id share memory)")
+    p.add_argument(
+        "--thread",
+        help="conversation id (turns with one id share memory; default: one conversation per source and patient)",
+    )
     p.add_argument("--no-guidelines", action="store_true", help="skip guideline retrieval")
     p.add_argument("--json", action="store_true", help="print the Answer as JSON")
     add_model_options(p)

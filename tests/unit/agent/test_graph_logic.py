@@ -11,6 +11,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from agent.assistant import Assistant
 from agent.config import Settings
+from agent.errors import InputError
 from tests.conftest import SYNTHEA_DIR
 from tests.fakes import FakeScriptedChatModel
 from tools.fhir import facts, open_source
@@ -113,6 +114,31 @@ def test_conversation_memory_across_turns(tmp_path: Path) -> None:
     assert "Earlier in this conversation" in second_prompt and "What conditions does he have?" in second_prompt
 
 
+OTHER_BUNDLE = SYNTHEA_DIR / "Patria_Schimmel_d2f8f862-3856-490d-b56f-98e0ed984b1e.json"
+
+
+def test_memory_never_crosses_patients(tmp_path: Path) -> None:
+    """Without --thread each patient has a conversation of its own; a thread never continues with another."""
+    first = "Hypertension is active [Condition/0894e750-c11a-49d4-848d-cbd4873da9fa]."
+    model = FakeScriptedChatModel(outputs=[first, "This is not found in the record.", first])
+    settings = Settings.from_env(max_steps=0, data_dir=tmp_path)
+    saver = InMemorySaver()
+    edward = Assistant(source=SOURCE, model=model, retriever=False, checkpointer=saver, settings=settings)
+    patria = Assistant(source=OTHER_BUNDLE, model=model, retriever=False, checkpointer=saver, settings=settings)
+    assert edward.default_thread != patria.default_thread
+    edward.ask("What conditions does Edward have?")
+    patria.ask("What conditions does she have?")
+    second_prompt = model.requests[1][0][-1]["content"]
+    assert "Earlier in this conversation" not in second_prompt
+    assert "Edward" not in second_prompt and "0894e750" not in second_prompt
+    edward.ask("And since when?")  # his own conversation continues
+    assert "What conditions does Edward have?" in model.requests[2][0][-1]["content"]
+    with pytest.raises(InputError, match="belongs to another patient"):
+        patria.ask("And since when?", thread_id=edward.default_thread)
+    with pytest.raises(InputError, match="belongs to another patient"):
+        next(patria.stream("And since when?", thread_id=edward.default_thread))
+
+
 def test_summary_sections_come_from_the_record_and_export_validates(tmp_path: Path) -> None:
     assistant, _ = bot(
         ["Hypertension is active since 2011-03-27 [Condition/0894e750-c11a-49d4-848d-cbd4873da9fa]."], tmp_path
@@ -152,8 +178,6 @@ def test_audit_trail_records_nodes_tools_and_model_calls(tmp_path: Path) -> None
 
 @pytest.mark.parametrize("question", ["", "   "])
 def test_empty_question_is_a_user_error(question: str, tmp_path: Path) -> None:
-    from agent.errors import InputError
-
     assistant, _ = bot([], tmp_path)
     with pytest.raises(InputError, match="empty"):
         assistant.ask(question)
