@@ -8,7 +8,7 @@ FHIR_STAMP := $(FHIR_VENV)/.installed-stamp
 DEMO_BUNDLE ?= examples/synthea/Patria_Schimmel_d2f8f862-3856-490d-b56f-98e0ed984b1e.json
 DEMO_OUT ?= out/demo
 
-.PHONY: setup demo test lint typecheck bench clean
+.PHONY: setup demo test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,12 +34,15 @@ test: $(STAMP) $(FHIR_STAMP)
 	  $(BIN)/python -m pytest -q tests; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
 
-lint:
-	$(BIN)/ruff check agent tools corpora evals tests benchmarks
+# Lint (ruff), the import contract (lint-imports) and type checks (mypy, strict on core and agent).
+lint: $(STAMP)
+	bash .ci/typecheck-tree
+	$(BIN)/ruff check medcite agent tools corpora evals tests benchmarks
+	cd build/typecheck && PYTHONPATH=. $(CURDIR)/$(BIN)/lint-imports --config $(CURDIR)/pyproject.toml --no-cache
 	$(BIN)/mypy
 
 bench: $(STAMP)
 	for s in benchmarks/bench_*.py; do HF_HUB_OFFLINE=1 $(BIN)/python $$s || exit 1; done
 
 clean:
-	rm -rf $(VENV) $(FHIR_VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(FHIR_VENV) build .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from agent import DISCLAIMER
+from medcite.core.disclaimer import DISCLAIMER
 
 FlagKind = Literal[
     "missing_data",

@@ -21,15 +21,15 @@ from langchain_core.tools import BaseTool
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 
-from agent.answer import Answer
-from agent.audit import AuditCallback, AuditLog
-from agent.config import Settings
-from agent.context import AgentContext, GuidelineSearch
-from agent.errors import InputError
-from agent.graph import Graph, build_graph
-from agent.models import load_chat_model
-from agent.state import AgentState, Mode
-from tools.fhir import FhirSource, LocalSource, make_fhir_tools, open_source
+from medcite.agent.answer import Answer
+from medcite.agent.audit import AuditCallback, AuditLog
+from medcite.agent.context import AgentContext, GuidelineSearch
+from medcite.agent.graph import Graph, build_graph
+from medcite.agent.models import load_chat_model
+from medcite.agent.state import AgentState, Mode
+from medcite.core.errors import InputError
+from medcite.core.settings import Settings
+from medcite.tools.fhir import FhirSource, LocalSource, make_fhir_tools, open_source
 
 SUMMARY_QUESTION = "Summarize this patient's record."
 
@@ -114,9 +114,9 @@ class Assistant:
 
     def _retriever(self, retriever: GuidelineSearch | bool | None) -> GuidelineSearch | None:
         if retriever is True:
-            from tools.retrieval import open_retriever
+            from medcite.corpora import open_guidelines
 
-            return open_retriever(self.settings, progress=True)
+            return open_guidelines(self.settings, progress=True)
         return retriever or None
 
     def _tools(self) -> list[BaseTool]:
@@ -124,7 +124,7 @@ class Assistant:
         if self.source is not None and self.patient_id is not None:
             tools += make_fhir_tools(self.source, self.patient_id)
         if self.retriever is not None and hasattr(self.retriever, "store"):
-            from tools.retrieval import make_search_tool
+            from medcite.tools.retrieval import make_search_tool
 
             tools.append(make_search_tool(self.retriever))  # type: ignore[arg-type]
         return tools

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from agent.answer import Citation
-from tools.evidence import Evidence
+from medcite.agent.answer import Citation
+from medcite.core.evidence import Evidence
 
 
 def _label(ev: Evidence) -> str:

@@ -8,10 +8,10 @@ from typing import Any, Protocol
 from langchain_core.language_models import BaseChatModel
 from langchain_core.tools import BaseTool
 
-from agent.audit import AuditLog
-from agent.config import Settings
-from tools.evidence import Evidence
-from tools.fhir import FhirSource
+from medcite.agent.audit import AuditLog
+from medcite.core.evidence import Evidence
+from medcite.core.settings import Settings
+from medcite.tools.fhir import FhirSource
 
 
 class GuidelineSearch(Protocol):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from agent.config import Settings
-from tools.evidence import Evidence
+from medcite.core.evidence import Evidence
+from medcite.core.settings import Settings
 
 CHARS_PER_TOKEN = 2.0  # conservative: resource ids and numbers tokenize densely
 

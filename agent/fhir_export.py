@@ -9,8 +9,8 @@ from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
 
-from agent import __version__
-from agent.answer import Answer
+from medcite import __version__
+from medcite.agent.answer import Answer
 
 SUMMARY_TYPE = {"system": "http://loinc.org", "code": "60591-5", "display": "Patient summary Document"}
 ASSEMBLER = {

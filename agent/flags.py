@@ -6,9 +6,9 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
-from agent.answer import Flag, SentenceCheck
-from agent.rules import phrase_list
-from tools.evidence import Evidence
+from medcite.agent.answer import Flag, SentenceCheck
+from medcite.agent.rules import phrase_list
+from medcite.core.evidence import Evidence
 
 MAX_QUOTE = 160
 

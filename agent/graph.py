@@ -10,20 +10,23 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.prebuilt import ToolNode
 
-from agent.context import AgentContext
-from agent.nodes.check import verify
-from agent.nodes.draft import draft
-from agent.nodes.finalize import finalize
-from agent.nodes.flag import flag
-from agent.nodes.gather import gather
-from agent.nodes.reason import absorb, reason, route_after_reason
-from agent.state import AgentState
+from medcite.agent.context import AgentContext
+from medcite.agent.nodes.check import verify
+from medcite.agent.nodes.draft import draft
+from medcite.agent.nodes.finalize import finalize
+from medcite.agent.nodes.flag import flag
+from medcite.agent.nodes.gather import gather
+from medcite.agent.nodes.reason import absorb, reason, route_after_reason
+from medcite.agent.rules import gather_rules
+from medcite.agent.state import AgentState
 
 Graph = CompiledStateGraph[AgentState, AgentContext, AgentState, AgentState]
 
 
 def build_graph(tools: Sequence[BaseTool], checkpointer: BaseCheckpointSaver[str] | None = None) -> Graph:
-    """Compile the graph; ``tools`` are those the model may call (the same ones gather runs by rule)."""
+    """Compile the graph; ``tools`` are those the model may call (the same ones gather runs by rule).
+    The rule files are checked here, so a mistake in them stops start-up with a clear error."""
+    gather_rules()
     g = StateGraph(AgentState, context_schema=AgentContext)
     g.add_node("gather", gather)
     g.add_node("reason", reason)

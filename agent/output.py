@@ -7,9 +7,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from agent.answer import Answer
-from agent.errors import InputError
-from agent.fhir_export import summary_bundle
+from medcite.agent.answer import Answer
+from medcite.agent.fhir_export import summary_bundle
+from medcite.core.errors import InputError
 
 FORMATS = ("md", "json", "fhir")
 SUFFIX = {"md": "md", "json": "json", "fhir": "fhir.json"}

@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from agent.answer import Flag
-from agent.rules import phrase_list
-from tools.evidence import Evidence
+from medcite.agent.answer import Flag
+from medcite.agent.rules import phrase_list
+from medcite.core.evidence import Evidence
 
 REMOVED = "(instruction-like text removed)"
 _SENTENCE_START = re.compile(r"[.!?;\n]")

@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal, TypedDict
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
 
-from agent.answer import Flag, SentenceCheck
-from tools.evidence import Evidence
+from medcite.agent.answer import Flag, SentenceCheck
+from medcite.core.evidence import Evidence
 
 Mode = Literal["ask", "summarize"]
 EvidenceMap = dict[str, dict[str, Any]]

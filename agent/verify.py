@@ -3,18 +3,16 @@ and every number, unit and date it states must appear in the evidence it cites."
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from functools import cache
-from importlib import resources
 
-from agent.answer import SentenceCheck
-from agent.rules import phrase_list
-from tools.evidence import Evidence
+from medcite.agent.answer import SentenceCheck
+from medcite.agent.rules import phrase_list
+from medcite.core.citation_keys import citation_keys, strip_citations
+from medcite.core.evidence import Evidence
+from medcite.core.vocabulary import observation_names
 
-_BRACKET = re.compile(r"\[([^\[\]]{1,400})\]")
-_KEY = re.compile(r"^(?:[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}|guideline:[A-Za-z0-9_\-.:]{1,120})$")
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})(?:-(\d{2}))?\b")
 _MONTHS = [
     "january",
@@ -34,21 +32,6 @@ _NAMED_DATE = re.compile(r"\b(" + "|".join(m[:3] for m in _MONTHS) + r")[a-z]*\.
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[*_\"'])")
 _WORD = re.compile(r"[A-Za-z]+")
-
-
-def citation_keys(text: str) -> list[str]:
-    """Citation keys in order of appearance (``[A/1]``, ``[A/1, B/2]``, ``[guideline:x]``)."""
-    keys: list[str] = []
-    for group in _BRACKET.findall(text):
-        for token in re.split(r"[,;]\s*|\s+", group.strip()):
-            token = token.strip().strip("`")
-            if _KEY.match(token) and token not in keys:
-                keys.append(token)
-    return keys
-
-
-def strip_citations(text: str) -> str:
-    return _BRACKET.sub(lambda m: "" if citation_keys(m.group(0)) else m.group(0), text)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -160,14 +143,11 @@ def _content_words(text: str) -> set[str]:
 
 @cache
 def _aliases() -> dict[str, frozenset[str]]:
-    """Alias → words of its canonical name and display, from the FHIR lab/vital lookup table."""
-    raw = resources.files("tools.fhir").joinpath("data/observation_names.json").read_text("utf-8")
+    """Alias → words of its canonical name and display, from the observation vocabulary."""
     out: dict[str, frozenset[str]] = {}
-    for name, spec in json.loads(raw).items():
-        if name.startswith("_") or not isinstance(spec, dict):
-            continue
-        words = frozenset(w for w in _WORD.findall(f"{name} {spec.get('display', '')}".lower()) if len(w) >= 3)
-        for alias in [name, *spec.get("aliases", [])]:
+    for entry in observation_names():
+        words = frozenset(w for w in _WORD.findall(f"{entry.name} {entry.display}".lower()) if len(w) >= 3)
+        for alias in entry.names:
             out[alias.lower()] = words
     return out
 

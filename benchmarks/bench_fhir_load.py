@@ -19,8 +19,9 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from tools.fhir import LocalSource, render_patient_context
-from tools.fhir.tokens import TOKENIZER_NAME, count_tokens
+from tokens import TOKENIZER_NAME, count_tokens
+
+from medcite.tools.fhir import LocalSource, render_patient_context
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("MEDCITE_SHARED_DATA", ROOT.parent / "shared" / "data"))

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import guideline_bench_store  # noqa: F401  (sets the offline environment)
 
-from agent.config import Settings
-from corpora.default import default_documents, load_passages
-from corpora.ingest import ensure_default_corpus, ingest_paths, write_documents
-from corpora.readers import read_document
-from tools.retrieval import GuidelineStore
-from tools.retrieval.embedding import GuidelineEmbedder
+from medcite.core.settings import Settings
+from medcite.corpora.default import default_documents, load_passages
+from medcite.corpora.ingest import ensure_default_corpus, ingest_paths, write_documents
+from medcite.corpora.readers import read_document
+from medcite.tools.retrieval import GuidelineStore
+from medcite.tools.retrieval.embedding import GuidelineEmbedder
 
 
 def _jsonl(path: Path, n: int, seed: int) -> list[str]:

@@ -15,12 +15,12 @@ import time
 
 import numpy as np
 from guideline_bench_store import add_data_dir_option, default_corpus_retriever
+from retrieval_devset import dev_questions
 from tqdm import tqdm
 
-from corpora.default import default_vectors, load_passages
-from corpora.passage import Document
-from evals.retrieval import dev_questions
-from tools.retrieval import MODES, GuidelineRetriever
+from medcite.corpora.default import default_vectors, load_passages
+from medcite.tools.retrieval import MODES, GuidelineRetriever
+from medcite.tools.retrieval.passage import Document
 
 SYNTHETIC_NOISE = 0.02
 

@@ -12,9 +12,9 @@ import time
 
 from langchain_core.messages import HumanMessage
 
-from agent.config import Settings
-from agent.models import load_chat_model
-from agent.structured_draft import draft_schema
+from medcite.agent.models import load_chat_model
+from medcite.agent.structured_draft import draft_schema
+from medcite.core.settings import Settings
 
 PROMPT = (
     "Evidence:\n"

@@ -11,8 +11,7 @@ import argparse
 import time
 
 from guideline_bench_store import add_data_dir_option, default_corpus_retriever
-
-from evals.retrieval import dev_questions, evaluate, metrics_table, split
+from retrieval_devset import dev_questions, evaluate, metrics_table, split
 
 RRF_K_GRID = (10, 60)
 BM25_WEIGHT_GRID = (0.3, 0.5, 0.7, 1.0)

@@ -27,11 +27,11 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from agent.assistant import Assistant, pick_patient
-from agent.config import Settings
-from agent.models import PromptedToolChatModel, load_chat_model
-from agent.prompts import load_prompt
-from tools.fhir import FhirSource, open_source, patient_sections
+from medcite.agent.assistant import Assistant, pick_patient
+from medcite.agent.models import PromptedToolChatModel, load_chat_model
+from medcite.agent.prompts import load_prompt
+from medcite.core.settings import Settings
+from medcite.tools.fhir import FhirSource, open_source, patient_sections
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("MEDCITE_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -198,10 +198,10 @@ def main() -> None:
     print(f"model {settings.model}: load + warm-up {time.perf_counter() - start:.1f} s (once, not in the table)")
     retriever: Any = False
     if not args.no_guidelines:
-        from tools.retrieval import open_retriever
+        from medcite.corpora import open_guidelines
 
         start = time.perf_counter()
-        retriever = open_retriever(settings)
+        retriever = open_guidelines(settings)
         print(f"guideline store: open {time.perf_counter() - start:.1f} s (once, not in the table)")
     print(f"{len(bundles)} bundles from {args.bundles}; seconds unless noted; audit logs in {settings.audit_dir}\n")
 

@@ -10,8 +10,9 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from agent.config import Settings
-from tools.retrieval import GuidelineRetriever, GuidelineStore
+from medcite.core.settings import Settings
+from medcite.corpora.ingest import ensure_default_corpus
+from medcite.tools.retrieval import GuidelineRetriever, GuidelineStore
 
 DEFAULT_BENCH_DIR = Path(__file__).resolve().parent.parent / ".cache" / "bench-guidelines"
 
@@ -30,7 +31,7 @@ def default_corpus_retriever(data_dir: Path, progress: bool = True) -> Guideline
     settings = Settings(data_dir=data_dir)
     start = time.perf_counter()
     retriever = GuidelineRetriever(GuidelineStore(settings), settings)
-    report = retriever.ensure_default_corpus(progress=progress)
+    report = ensure_default_corpus(retriever.store, progress=progress)
     if report.results:
         print(
             f"built default corpus: {retriever.store.count()} chunks in "

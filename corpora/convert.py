@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from corpora.default import DATA_DIR, DEFAULT_CORPUS_FILE
-from corpora.passage import Passage
+from medcite.corpora.default import DATA_DIR, DEFAULT_CORPUS_FILE
+from medcite.tools.retrieval.passage import Passage
 
 MEDQUAD_RELEASE_DATE = "2019"
 USPSTF_ISSUER = "USPSTF"

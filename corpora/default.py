@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from corpora.passage import Document, Passage, passages_hash
+from medcite.tools.retrieval.passage import Document, Passage, passages_hash
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +76,3 @@ def default_vectors(embedder: Any) -> dict[str, np.ndarray] | None:
         return None
     return {p.id: v for p, v in zip(passages, vectors, strict=True)}
 
-
-def write_vectors(embedder: Any, path: Path = VECTORS_FILE) -> None:
-    """Embed the default corpus with ``embedder`` and save the float16 rows shipped with it."""
-    vectors = embedder.encode([p.index_text() for p in load_passages()])
-    np.save(path, vectors.astype(np.float16))

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from tqdm import tqdm
 
-from agent.errors import InputError
-from corpora.default import DEFAULT_SOURCES, corpus_version, default_documents, default_vectors
-from corpora.passage import Document
-from corpora.readers import KINDS, is_sidecar, read_document
+from medcite.core.errors import InputError
+from medcite.corpora.default import DEFAULT_SOURCES, corpus_version, default_documents, default_vectors
+from medcite.corpora.readers import KINDS, is_sidecar, read_document
+from medcite.tools.retrieval.passage import Document
 
 if TYPE_CHECKING:
-    from tools.retrieval.store import GuidelineStore
+    from medcite.tools.retrieval.store import GuidelineStore
 
 log = logging.getLogger(__name__)
 

@@ -16,10 +16,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from agent.errors import InputError
-from corpora.chunking import chunk_markdown, chunk_plain
-from corpora.html_text import html_to_markdown
-from corpora.passage import (
+from medcite.core.errors import InputError
+from medcite.corpora.chunking import chunk_markdown, chunk_plain
+from medcite.corpora.html_text import html_to_markdown
+from medcite.tools.retrieval.passage import (
     PASSAGE_ID_PATTERN,
     Document,
     Passage,

@@ -7,12 +7,11 @@ from ``citation_keys``, ``cited_keys()`` or ``citations[*].key`` and from the te
 
 from __future__ import annotations
 
-import re
 from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
-_INLINE_KEY = re.compile(r"\[((?:[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64})|(?:guideline:[^\]\s]+))\]")
+from medcite.core.citation_keys import citation_keys
 
 
 @runtime_checkable
@@ -32,8 +31,9 @@ class EvalAnswer(BaseModel):
 
 
 def inline_keys(text: str) -> list[str]:
-    """Citation keys written inline as ``[Observation/123]`` or ``[guideline:uspstf-1]``, first seen first."""
-    return list(dict.fromkeys(_INLINE_KEY.findall(text)))
+    """Citation keys written inline as ``[Observation/123]``, ``[A/1, B/2]`` or ``[guideline:uspstf-1]``,
+    first seen first."""
+    return citation_keys(text)
 
 
 def _explicit_keys(obj: object) -> list[str]:

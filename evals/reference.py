@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from evals.data import load_data
+from medcite.evals.data import load_data
 
 REFERENCE_LABEL = "reported elsewhere, not measured here"
 

@@ -8,8 +8,8 @@ only when used). A factory takes an ``AgentEnv`` and returns the function the ru
 
 ``AnswerLike`` is anything with ``text`` (inline ``[Type/id]`` citations), and optionally citation
 keys (``citation_keys``, ``cited_keys()`` or ``citations[*].key``) and ``flags``. Register the agent
-with ``register_fhir_agent("medcite", "agent.some_module:fhir_answer_factory")`` or by adding the
-entry to the dictionaries below. The command line also accepts an import path as the name.
+with ``register_fhir_agent("medcite", "mypackage.module:fhir_answer_factory")`` (``medcite.eval_adapters``
+registers the agent this way) or pass an import path as the name on the command line.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.config import Settings
-from agent.errors import ConfigError, MedciteError
+from medcite.core.errors import ConfigError, MedciteError
+from medcite.core.settings import Settings
 
 DEFAULT_AGENT = "medcite"
 
@@ -35,13 +35,13 @@ class AgentEnv:
     fhir_url: str | None = None  # a FHIR server base URL to read from instead of the task's bundle file
 
 
+# The agent itself is registered under DEFAULT_AGENT by the composition root (medcite.eval_adapters),
+# so this package never imports it.
 AGENT_FACTORIES: dict[str, Factory | str] = {
-    DEFAULT_AGENT: "agent.eval_adapters:fhir_answer_factory",
-    "oracle": "evals.fhir.oracle:oracle_factory",
+    "oracle": "medcite.evals.fhir.oracle:oracle_factory",
 }
 SUMMARIZER_FACTORIES: dict[str, Factory | str] = {
-    DEFAULT_AGENT: "agent.eval_adapters:summary_factory",
-    "oracle": "evals.summaries.oracle:oracle_summary_factory",
+    "oracle": "medcite.evals.summaries.oracle:oracle_summary_factory",
 }
 
 

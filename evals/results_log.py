@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from agent.errors import InputError
+from medcite.core.errors import InputError
 
 
 class ResultLog:

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from tqdm.auto import tqdm
 
-from evals.results_log import ResultLog
+from medcite.evals.results_log import ResultLog
 
 T = TypeVar("T")
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from evals.runner import RunStats
+from medcite.evals.runner import RunStats
 
 SESSIONS_SUFFIX = ".sessions.jsonl"
 

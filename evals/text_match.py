@@ -7,7 +7,7 @@ import re
 from datetime import date, datetime
 from functools import cache
 
-from evals.data import load_data, load_lines
+from medcite.evals.data import load_data, load_lines
 
 _CITATION = re.compile(r"\[[^\]]*\]")
 ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})(?:T[\d:.+\-Z]*)?\b")

@@ -15,6 +15,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("MEDCITE_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
 SYNTHEA_DIR = SHARED_DATA / "fhir_synthea_r4" / "bundles"
+os.environ.setdefault("MEDCITE_EVAL_DATA_DIR", str(SHARED_DATA))
 
 pytest_plugins: list[str] = [
     "tests.fixtures.models",

@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import PrivateAttr
 
-from agent.models.base import Completion, PromptedToolChatModel
-from agent.models.messages import ChatTurn
+from medcite.agent.models.base import Completion, PromptedToolChatModel
+from medcite.agent.models.messages import ChatTurn
 
 
 class FakeScriptedChatModel(PromptedToolChatModel):

@@ -10,9 +10,9 @@ import os
 import threading
 from typing import Any
 
-from agent.config import Settings
-from agent.models.base import Completion, PromptedToolChatModel
-from agent.models.spec import ModelSpec, parse_model_spec
+from medcite.agent.models.base import Completion, PromptedToolChatModel
+from medcite.agent.models.spec import ModelSpec, parse_model_spec
+from medcite.core.settings import Settings
 
 __all__ = [
     "Completion",
@@ -59,7 +59,7 @@ def _build(spec: ModelSpec, settings: Settings) -> PromptedToolChatModel:
         "thinking": settings.thinking,
     }
     if spec.backend == "llamacpp":
-        from agent.models.llamacpp import LlamaCppChatModel, resolve_gguf
+        from medcite.agent.models.llamacpp import LlamaCppChatModel, resolve_gguf
 
         path = resolve_gguf(spec.target)
         return LlamaCppChatModel(
@@ -71,7 +71,7 @@ def _build(spec: ModelSpec, settings: Settings) -> PromptedToolChatModel:
             **common,
         )
     if spec.backend == "transformers":
-        from agent.models.hf_transformers import TransformersChatModel, resolve_model_source
+        from medcite.agent.models.hf_transformers import TransformersChatModel, resolve_model_source
 
         model_dir, gguf_file = resolve_model_source(spec.target)
         return TransformersChatModel(
@@ -82,7 +82,7 @@ def _build(spec: ModelSpec, settings: Settings) -> PromptedToolChatModel:
             seed=settings.seed,
             **common,
         )
-    from agent.models.openai_compat import OpenAICompatChatModel
+    from medcite.agent.models.openai_compat import OpenAICompatChatModel
 
     return OpenAICompatChatModel(
         model_name=spec.served_model or "default",

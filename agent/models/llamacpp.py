@@ -13,11 +13,9 @@ from typing import Any
 
 from pydantic import PrivateAttr
 
-from agent.errors import InputError, ModelUnavailableError
-from agent.models.base import Completion, PromptedToolChatModel
-from agent.models.messages import ChatTurn
-
-ALIASES = ("smollm2",)
+from medcite.agent.models.base import Completion, PromptedToolChatModel
+from medcite.agent.models.messages import ChatTurn
+from medcite.core.errors import InputError, ModelUnavailableError
 
 
 def resolve_gguf(target: str) -> Path:

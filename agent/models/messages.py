@@ -13,7 +13,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
-from agent.prompts import load_prompt
+from medcite.agent.prompts import load_prompt
 
 ChatTurn = dict[str, str]
 

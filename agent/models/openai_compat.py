@@ -16,9 +16,9 @@ from typing import Any
 import httpx
 from pydantic import PrivateAttr
 
-from agent.errors import ModelUnavailableError
-from agent.models.base import Completion, PromptedToolChatModel
-from agent.models.messages import ChatTurn
+from medcite.agent.models.base import Completion, PromptedToolChatModel
+from medcite.agent.models.messages import ChatTurn
+from medcite.core.errors import ModelUnavailableError
 
 _FORMATS = ("json_schema", "json_object", "none")
 

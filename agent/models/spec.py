@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlparse
 
-from agent.errors import ConfigError
+from medcite.core.errors import ConfigError
 
 Backend = Literal["llamacpp", "transformers", "openai"]
 BACKENDS: tuple[Backend, ...] = ("llamacpp", "transformers", "openai")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-THOUGHT_OPEN = "<unused94>"
-THOUGHT_CLOSE = "<unused95>"
 _BLOCK = re.compile(r"<unused94>\s*(?:thought\b)?(.*?)(?:<unused95>|\Z)", re.S)
 _TURN_END = re.compile(r"\s*(<end_of_turn>|<eos>)\s*$")
 
@@ -17,12 +15,12 @@ def split_thinking(text: str) -> tuple[str, str | None]:
     """
     thoughts = [m.group(1).strip() for m in _BLOCK.finditer(text)]
     if not thoughts:
-        return strip_turn_end(text), None
+        return _strip_turn_end(text), None
     answer = _BLOCK.sub("", text)
-    return strip_turn_end(answer).strip(), "\n\n".join(t for t in thoughts if t)
+    return _strip_turn_end(answer).strip(), "\n\n".join(t for t in thoughts if t)
 
 
-def strip_turn_end(text: str) -> str:
+def _strip_turn_end(text: str) -> str:
     while True:
         stripped = _TURN_END.sub("", text)
         if stripped == text:

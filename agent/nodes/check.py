@@ -6,10 +6,10 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agent.context import AgentContext
-from agent.nodes.common import audited
-from agent.state import AgentState, evidence_of
-from agent.verify import verify_draft
+from medcite.agent.context import AgentContext
+from medcite.agent.nodes.common import audited
+from medcite.agent.state import AgentState, evidence_of
+from medcite.agent.verify import verify_draft
 
 
 @audited("verify")

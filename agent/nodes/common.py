@@ -11,12 +11,12 @@ from typing import Any, Protocol
 from langchain_core.messages import ToolMessage
 from langgraph.runtime import Runtime
 
-from agent.answer import Flag
-from agent.context import AgentContext
-from agent.errors import MedciteError
-from agent.state import AgentState
-from agent.verify import citation_keys
-from tools.evidence import Evidence
+from medcite.agent.answer import Flag
+from medcite.agent.context import AgentContext
+from medcite.agent.state import AgentState
+from medcite.core.citation_keys import citation_keys
+from medcite.core.errors import MedciteError
+from medcite.core.evidence import Evidence
 
 
 class NodeFn(Protocol):

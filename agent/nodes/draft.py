@@ -9,14 +9,14 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import Runnable
 from langgraph.runtime import Runtime
 
-from agent.context import AgentContext
-from agent.evidence_block import prompt_budget_chars, render_evidence
-from agent.models.messages import text_of
-from agent.nodes.common import audited
-from agent.prompts import load_prompt
-from agent.state import AgentState, evidence_of
-from agent.structured_draft import draft_schema, render_structured
-from tools.evidence import Evidence
+from medcite.agent.context import AgentContext
+from medcite.agent.evidence_block import prompt_budget_chars, render_evidence
+from medcite.agent.models.messages import text_of
+from medcite.agent.nodes.common import audited
+from medcite.agent.prompts import load_prompt
+from medcite.agent.state import AgentState, evidence_of
+from medcite.agent.structured_draft import draft_schema, render_structured
+from medcite.core.evidence import Evidence
 
 HISTORY_TURNS = 2
 HISTORY_CHARS = 1500

@@ -7,14 +7,14 @@ from typing import Any
 from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 
-from agent.answer import Answer, Flag, Section
-from agent.citations import resolve
-from agent.context import AgentContext
-from agent.nodes.common import audited
-from agent.prompts import load_prompt
-from agent.state import AgentState, checks_of, evidence_of, flags_of
-from agent.verify import citation_keys
-from tools.evidence import Evidence
+from medcite.agent.answer import Answer, Flag, Section
+from medcite.agent.citations import resolve
+from medcite.agent.context import AgentContext
+from medcite.agent.nodes.common import audited
+from medcite.agent.prompts import load_prompt
+from medcite.agent.state import AgentState, checks_of, evidence_of, flags_of
+from medcite.core.citation_keys import citation_keys
+from medcite.core.evidence import Evidence
 
 FALLBACK_LINES = 12
 

@@ -6,11 +6,11 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agent import flags as F
-from agent.context import AgentContext
-from agent.nodes.common import audited
-from agent.state import AgentState, checks_of, evidence_of, flags_of
-from agent.verify import kept_keys
+from medcite.agent import flags as F
+from medcite.agent.context import AgentContext
+from medcite.agent.nodes.common import audited
+from medcite.agent.state import AgentState, checks_of, evidence_of, flags_of
+from medcite.agent.verify import kept_keys
 
 
 @audited("flag")

@@ -7,15 +7,15 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agent.answer import Flag
-from agent.context import AgentContext
-from agent.flags import retrieval_flags
-from agent.nodes.common import audited, run_tool, with_history
-from agent.planner import plan_question, summary_guideline_queries, summary_k_per_problem
-from agent.safety import neutralize_evidence
-from agent.state import AgentState, dump_evidence
-from tools.evidence import Evidence
-from tools.fhir import patient_sections
+from medcite.agent.answer import Flag
+from medcite.agent.context import AgentContext
+from medcite.agent.flags import retrieval_flags
+from medcite.agent.nodes.common import audited, run_tool, with_history
+from medcite.agent.planner import plan_question, summary_guideline_queries, summary_k_per_problem
+from medcite.agent.safety import neutralize_evidence
+from medcite.agent.state import AgentState, dump_evidence
+from medcite.core.evidence import Evidence
+from medcite.tools.fhir import patient_sections
 
 
 @dataclass

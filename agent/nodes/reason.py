@@ -11,14 +11,14 @@ from typing import Any, Literal
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langgraph.runtime import Runtime
 
-from agent.answer import Flag
-from agent.context import AgentContext
-from agent.evidence_block import prompt_budget_chars, render_evidence
-from agent.models.toolcall import ToolSpec
-from agent.nodes.common import audited, evidence_from_tool_message, with_history
-from agent.prompts import load_prompt
-from agent.safety import neutralize_evidence
-from agent.state import AgentState, dump_evidence, evidence_of
+from medcite.agent.answer import Flag
+from medcite.agent.context import AgentContext
+from medcite.agent.evidence_block import prompt_budget_chars, render_evidence
+from medcite.agent.models.toolcall import ToolSpec
+from medcite.agent.nodes.common import audited, evidence_from_tool_message, with_history
+from medcite.agent.prompts import load_prompt
+from medcite.agent.safety import neutralize_evidence
+from medcite.agent.state import AgentState, dump_evidence, evidence_of
 
 
 def wants_reasoning(state: AgentState, ctx: AgentContext) -> bool:

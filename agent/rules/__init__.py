@@ -1,20 +1,79 @@
-"""Rules as data: gather plans, units, hedges, abstentions, injection patterns."""
+"""Rules as data: the gather plan (typed, checked at start-up) and phrase lists (units, hedges,
+abstentions, injection patterns, stopwords).
+
+``gather.json`` loads into :class:`GatherRules`, which rejects unknown keys, unknown tool names and
+arguments a tool does not accept, so a typo fails when the graph is built, not in a run.
+"""
 
 from __future__ import annotations
 
-import json
 from functools import cache
-from importlib import resources
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-@cache
+from medcite.core.resources import load_lines, load_typed
+from medcite.tools.fhir.langchain_tools import TOOL_ARGS
+
+
 def phrase_list(name: str) -> tuple[str, ...]:
     """Non-comment lines of ``agent/rules/<name>.txt``."""
-    text = resources.files(__package__).joinpath(f"{name}.txt").read_text(encoding="utf-8")
-    return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return load_lines(__package__, f"{name}.txt")
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CallRule(_Rule):
+    """One FHIR tool call with fixed arguments."""
+
+    tool: str
+    args: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known_tool(self) -> CallRule:
+        schema = TOOL_ARGS.get(self.tool)
+        if schema is None:
+            raise ValueError(f"unknown tool {self.tool!r}; tools: {', '.join(sorted(TOOL_ARGS))}")
+        try:
+            schema.model_validate(self.args)
+        except ValidationError as exc:
+            raise ValueError(f"arguments {self.args} do not fit {self.tool}: {exc}") from exc
+        extra = set(self.args) - set(schema.model_fields)
+        if extra:
+            raise ValueError(f"{self.tool} takes no argument {', '.join(sorted(extra))}")
+        return self
+
+
+class TopicRule(_Rule):
+    """Questions that mention one of ``match`` (word prefixes) get ``calls``."""
+
+    match: tuple[str, ...] = Field(min_length=1)
+    calls: tuple[CallRule, ...] = Field(min_length=1)
+    expects: str | None = Field(default=None, description="the data the question needs, for missing-data flags")
+    generic: bool = Field(default=False, description="applies only when no specific topic or name matched")
+
+
+class GuidelineRule(_Rule):
+    """When a question asks for guidance, and how many passages summaries take per problem."""
+
+    match: tuple[str, ...] = Field(min_length=1)
+    k: int = Field(ge=1, le=20)
+    summary_k_per_problem: int = Field(ge=0, le=10)
+    summary_max_problems: int = Field(ge=0, le=50)
+
+
+class GatherRules(_Rule):
+    """The deterministic evidence plan (``rules/gather.json``)."""
+
+    always: tuple[CallRule, ...]
+    topics: tuple[TopicRule, ...]
+    fallback: tuple[CallRule, ...]
+    guidelines: GuidelineRule
 
 
 @cache
-def json_rules(name: str) -> Any:
-    return json.loads(resources.files(__package__).joinpath(f"{name}.json").read_text(encoding="utf-8"))
+def gather_rules() -> GatherRules:
+    """The gather plan, validated (a mistake in the file is a ``ConfigError`` naming it)."""
+    return load_typed(__package__, "gather.json", GatherRules)

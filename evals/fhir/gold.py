@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from agent.errors import InputError
-from evals.data import load_data
-from evals.fhir.raw_bundle import (
+from medcite.core.errors import InputError
+from medcite.evals.data import load_data
+from medcite.evals.fhir.raw_bundle import (
     RawBundle,
     Resource,
     concept_text,
@@ -23,7 +23,7 @@ from evals.fhir.raw_bundle import (
     resource_key,
     status_code,
 )
-from evals.fhir.tasks import NOT_IN_RECORD, FhirTask, Gold, TaskKind
+from medcite.evals.fhir.tasks import NOT_IN_RECORD, FhirTask, Gold, TaskKind
 
 LOINC = "http://loinc.org"
 ACTIVE_CONDITION = {"active", "recurrence", "relapse"}

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from evals.answers import EvalAnswer
-from evals.fhir.tasks import FhirTask
+from medcite.evals.answers import EvalAnswer
+from medcite.evals.fhir.tasks import FhirTask
 
 
 def _cite(keys: list[str]) -> str:

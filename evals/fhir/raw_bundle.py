@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from agent.errors import InputError
+from medcite.core.errors import InputError
 
 Resource = dict[str, Any]
 

@@ -9,12 +9,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from agent import DISCLAIMER
-from evals.markdown import table
-from evals.plots import Series, grouped_bars
-from evals.results_log import ResultLog
-from evals.sessions import items_per_second, result_files
-from evals.stats import Proportion
+from medcite.core.disclaimer import DISCLAIMER
+from medcite.evals.markdown import table
+from medcite.evals.plots import Series, grouped_bars
+from medcite.evals.results_log import ResultLog
+from medcite.evals.sessions import items_per_second, result_files
+from medcite.evals.stats import Proportion
 
 ALL = "all"
 

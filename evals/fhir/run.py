@@ -7,13 +7,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from evals.answers import AnswerLike, to_eval_answer
-from evals.fhir.scoring import score_answer
-from evals.fhir.tasks import FhirTask
-from evals.hashing import digest
-from evals.results_log import ResultLog
-from evals.runner import RunStats, SystemRun, run_pending
-from evals.sessions import append_session
+from medcite.evals.answers import AnswerLike, to_eval_answer
+from medcite.evals.fhir.scoring import score_answer
+from medcite.evals.fhir.tasks import FhirTask
+from medcite.evals.hashing import digest
+from medcite.evals.results_log import ResultLog
+from medcite.evals.runner import RunStats, SystemRun, run_pending
+from medcite.evals.sessions import append_session
 
 FhirAnswerFn = Callable[[FhirTask], AnswerLike]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from evals.answers import EvalAnswer, inline_keys
-from evals.fhir.raw_bundle import read_bundle
-from evals.fhir.tasks import FhirTask
-from evals.text_match import (
+from medcite.evals.answers import EvalAnswer, inline_keys
+from medcite.evals.fhir.raw_bundle import read_bundle
+from medcite.evals.fhir.tasks import FhirTask
+from medcite.evals.text_match import (
     date_match,
     exact_match,
     first_count,

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agent.errors import InputError
+from medcite.core.errors import InputError
 
 TaskKind = Literal[
     "latest_lab",

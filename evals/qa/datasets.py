@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from agent.errors import InputError
+from medcite.core.errors import InputError
 
 PUBMEDQA_NAME = "pqal"  # PubMedQA PQA-L with its abstract contexts
 PUBMEDQA_OPTIONS = {"A": "yes", "B": "no", "C": "maybe"}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from agent.models.thinking import split_thinking
+from medcite.agent.models.thinking import split_thinking
 
 _THINK = re.compile(r"<think>.*?(?:</think>|\Z)", re.S | re.I)
 _BOXED = re.compile(r"\\boxed\{\s*(?:\\text\{)?([^{}]*?)\}?\s*\}")

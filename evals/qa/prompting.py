@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from evals.prompts import load_eval_prompt
-from evals.qa.datasets import QAItem
-from tools.evidence import Evidence
+from medcite.core.evidence import Evidence
+from medcite.evals.prompts import load_eval_prompt
+from medcite.evals.qa.datasets import QAItem
 
 PROMPT_FILES = ("qa_system", "qa_question", "qa_context_given", "qa_context_retrieved", "qa_option")
 

@@ -9,15 +9,15 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from agent import DISCLAIMER
-from evals.markdown import table
-from evals.plots import Series, grouped_bars
-from evals.qa.datasets import MIRAGE_DATASETS, PUBMEDQA_NAME
-from evals.qa.run import RESULTS_SUFFIX
-from evals.reference import REFERENCE_LABEL, ReferenceScores, reference_scores
-from evals.results_log import ResultLog
-from evals.sessions import items_per_second, result_files
-from evals.stats import Proportion
+from medcite.core.disclaimer import DISCLAIMER
+from medcite.evals.markdown import table
+from medcite.evals.plots import Series, grouped_bars
+from medcite.evals.qa.datasets import MIRAGE_DATASETS, PUBMEDQA_NAME
+from medcite.evals.qa.run import RESULTS_SUFFIX
+from medcite.evals.reference import REFERENCE_LABEL, ReferenceScores, reference_scores
+from medcite.evals.results_log import ResultLog
+from medcite.evals.sessions import items_per_second, result_files
+from medcite.evals.stats import Proportion
 
 ALL = "all"
 DATASET_ORDER = (*MIRAGE_DATASETS, PUBMEDQA_NAME)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from agent.config import Settings
-from agent.errors import ConfigError
-from tools.evidence import Evidence
+from medcite.core.errors import ConfigError
+from medcite.core.evidence import Evidence
+from medcite.core.settings import Settings
 
 Retriever = Callable[[str, int], list[Evidence]]
 
@@ -24,9 +24,9 @@ class RetrievalConfig:
 def default_retriever(settings: Settings) -> Retriever:
     """Hybrid guideline search over the configured store (the default corpus is built on first use)."""
     try:
-        from tools.retrieval import open_retriever
+        from medcite.corpora import open_guidelines
     except ImportError as exc:
         raise ConfigError(
             f"guideline retrieval is not available in this installation ({exc}); run without --rag"
         ) from exc
-    return open_retriever(settings).search_evidence
+    return open_guidelines(settings).search_evidence

@@ -12,15 +12,15 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
-from agent.config import Settings
-from evals.hashing import digest
-from evals.qa.datasets import QAItem
-from evals.qa.extract import extract_choice
-from evals.qa.prompting import build_messages, retrieval_query, templates_fingerprint
-from evals.qa.retrieval_context import RetrievalConfig
-from evals.results_log import ResultLog
-from evals.runner import RunStats, run_pending
-from evals.sessions import append_session
+from medcite.core.settings import Settings
+from medcite.evals.hashing import digest
+from medcite.evals.qa.datasets import QAItem
+from medcite.evals.qa.extract import extract_choice
+from medcite.evals.qa.prompting import build_messages, retrieval_query, templates_fingerprint
+from medcite.evals.qa.retrieval_context import RetrievalConfig
+from medcite.evals.results_log import ResultLog
+from medcite.evals.runner import RunStats, run_pending
+from medcite.evals.sessions import append_session
 
 RESULTS_SUFFIX = ".jsonl"
 

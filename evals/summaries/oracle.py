@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from evals.answers import EvalAnswer
-from evals.fhir.gold import latest_quantity, rules
-from evals.fhir.raw_bundle import read_bundle
-from evals.summaries.scoring import record_items
-from evals.summaries.target import SummaryTarget
+from medcite.evals.answers import EvalAnswer
+from medcite.evals.fhir.gold import latest_quantity, rules
+from medcite.evals.fhir.raw_bundle import read_bundle
+from medcite.evals.summaries.scoring import record_items
+from medcite.evals.summaries.target import SummaryTarget
 
 TITLES = {"conditions": "Active problems", "medications": "Active medications", "allergies": "Allergies"}
 

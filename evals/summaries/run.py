@@ -9,14 +9,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from evals.answers import AnswerLike, to_eval_answer
-from evals.fhir.raw_bundle import read_bundle
-from evals.hashing import digest
-from evals.results_log import ResultLog
-from evals.runner import RunStats, SystemRun, run_pending
-from evals.sessions import append_session
-from evals.summaries.scoring import score_summary
-from evals.summaries.target import SummaryTarget
+from medcite.evals.answers import AnswerLike, to_eval_answer
+from medcite.evals.fhir.raw_bundle import read_bundle
+from medcite.evals.hashing import digest
+from medcite.evals.results_log import ResultLog
+from medcite.evals.runner import RunStats, SystemRun, run_pending
+from medcite.evals.sessions import append_session
+from medcite.evals.summaries.scoring import score_summary
+from medcite.evals.summaries.target import SummaryTarget
 
 SummaryFn = Callable[[SummaryTarget], AnswerLike]
 

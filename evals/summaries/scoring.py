@@ -17,18 +17,18 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from evals.answers import EvalAnswer, inline_keys
-from evals.data import load_data
-from evals.fhir.gold import (
+from medcite.evals.answers import EvalAnswer, inline_keys
+from medcite.evals.data import load_data
+from medcite.evals.fhir.gold import (
     active_allergies,
     active_medications,
     conditions_by_name,
     is_active_condition,
     medication_name,
 )
-from evals.fhir.raw_bundle import RawBundle, Resource, concept_text, resource_key
-from evals.stats import Proportion
-from evals.text_match import ISO_DATE, dates_in, list_item_covered, number_tokens, numeric_close
+from medcite.evals.fhir.raw_bundle import RawBundle, Resource, concept_text, resource_key
+from medcite.evals.stats import Proportion
+from medcite.evals.text_match import ISO_DATE, dates_in, list_item_covered, number_tokens, numeric_close
 
 SentenceStatus = Literal["supported", "unsupported", "unknown_key", "uncited_claim", "uncited", "guideline_only"]
 _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\[(*_])")

@@ -9,20 +9,20 @@ Typical use::
     tools = make_fhir_tools(source, pid)
 """
 
-from tools.fhir import facts
-from tools.fhir.context import (
+from medcite.tools.fhir import facts
+from medcite.tools.fhir.context import (
     PatientSections,
     patient_sections,
     render_patient_context,
     render_sections,
 )
-from tools.fhir.errors import FhirServerError
-from tools.fhir.langchain_tools import make_fhir_tools
-from tools.fhir.local_source import LocalSource
-from tools.fhir.open_source import open_source
-from tools.fhir.query import SearchQuery
-from tools.fhir.server_source import ServerSource
-from tools.fhir.source import FhirSource, LoadIssue, LoadReport
+from medcite.tools.fhir.errors import FhirServerError
+from medcite.tools.fhir.langchain_tools import make_fhir_tools
+from medcite.tools.fhir.local_source import LocalSource
+from medcite.tools.fhir.open_source import open_source
+from medcite.tools.fhir.query import SearchQuery
+from medcite.tools.fhir.server_source import ServerSource
+from medcite.tools.fhir.source import FhirSource, LoadIssue, LoadReport
 
 __all__ = [
     "FhirServerError",

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent.errors import InputError
-from tools.fhir import resource_fields as rf
-from tools.fhir.source import LoadIssue, LoadReport, Severity
-from tools.fhir.validation import is_resource_type, validation_error
+from medcite.core.errors import InputError
+from medcite.tools.fhir import resource_fields as rf
+from medcite.tools.fhir.source import LoadIssue, LoadReport, Severity
+from medcite.tools.fhir.validation import is_resource_type, validation_error
 
 BUNDLE_TYPES = frozenset({"transaction", "batch", "collection", "searchset", "document", "message"})
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")

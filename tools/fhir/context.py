@@ -6,10 +6,10 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from tools.evidence import Evidence
-from tools.fhir import facts
-from tools.fhir.formatting import clean_text
-from tools.fhir.source import FhirSource
+from medcite.core.evidence import Evidence
+from medcite.tools.fhir import facts
+from medcite.tools.fhir.formatting import clean_text
+from medcite.tools.fhir.source import FhirSource
 
 RECENT_ENCOUNTERS = 10
 RECENT_PROCEDURES = 10

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.errors import MedciteError
+from medcite.core.errors import MedciteError
 
 
 class FhirServerError(MedciteError):

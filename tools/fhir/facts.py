@@ -11,14 +11,14 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from agent.errors import InputError
-from tools.evidence import Evidence
-from tools.fhir import render
-from tools.fhir import resource_fields as rf
-from tools.fhir.fhir_dates import day_of
-from tools.fhir.lookups import observation_target, status_codes
-from tools.fhir.query import SearchQuery
-from tools.fhir.source import FhirSource
+from medcite.core.errors import InputError
+from medcite.core.evidence import Evidence
+from medcite.tools.fhir import render
+from medcite.tools.fhir import resource_fields as rf
+from medcite.tools.fhir.fhir_dates import day_of
+from medcite.tools.fhir.lookups import observation_target, status_codes
+from medcite.tools.fhir.query import SearchQuery
+from medcite.tools.fhir.source import FhirSource
 
 Resource = dict[str, Any]
 TIMELINE_TYPES = (

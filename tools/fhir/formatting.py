@@ -9,7 +9,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from tools.fhir import resource_fields as rf
+from medcite.tools.fhir import resource_fields as rf
 
 MAX_TEXT = 160
 _SPACE_RE = re.compile(r"\s+")
@@ -49,7 +49,7 @@ def format_quantity(quantity: Any) -> str | None:
 
 @cache
 def _system_labels() -> dict[str, str]:
-    raw = json.loads(resources.files("tools.fhir").joinpath("data/code_systems.json").read_text())
+    raw = json.loads(resources.files("medcite.tools.fhir").joinpath("data/code_systems.json").read_text())
     return {k: v for k, v in raw.items() if not k.startswith("_")}
 
 

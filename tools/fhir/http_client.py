@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tools.fhir.errors import FhirServerError
+from medcite.tools.fhir.errors import FhirServerError
 
 log = logging.getLogger(__name__)
 

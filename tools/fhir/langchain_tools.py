@@ -13,9 +13,9 @@ from typing import Literal
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field, model_validator
 
-from tools.evidence import Evidence, render_lines
-from tools.fhir import facts
-from tools.fhir.source import FhirSource
+from medcite.core.evidence import Evidence, render_lines
+from medcite.tools.fhir import facts
+from medcite.tools.fhir.source import FhirSource
 
 ToolResult = tuple[str, list[Evidence]]
 
@@ -74,6 +74,21 @@ class TimelineArgs(_Window):
     max_lines: int = Field(default=80, ge=1, le=400, description="most lines to return, oldest first")
 
 
+# Each tool's argument schema by name (the agent's rules are checked against it at start-up).
+TOOL_ARGS: dict[str, type[BaseModel]] = {
+    "get_patient": NoArgs,
+    "list_conditions": ConditionArgs,
+    "list_medications": MedicationArgs,
+    "list_allergies": AllergyArgs,
+    "list_immunizations": WindowArgs,
+    "list_encounters": RecentArgs,
+    "list_procedures": RecentArgs,
+    "search_observations": ObservationArgs,
+    "latest_results": LatestResultsArgs,
+    "patient_timeline": TimelineArgs,
+}
+
+
 def _answer(items: list[Evidence], empty: str, max_lines: int | None = None) -> ToolResult:
     shown = items[:max_lines] if max_lines else items
     text = render_lines(shown, empty)
@@ -125,61 +140,25 @@ def make_fhir_tools(source: FhirSource, patient_id: str) -> list[BaseTool]:
     def patient_timeline(since: date | None = None, until: date | None = None, max_lines: int = 80) -> ToolResult:
         return _answer(facts.timeline(source, pid, since, until), "nothing recorded in this window", max_lines)
 
-    specs: list[tuple[Callable[..., ToolResult], type[BaseModel], str]] = [
-        (
-            get_patient,
-            NoArgs,
-            "The patient's demographics: name, sex, birth date and age, deceased date.",
-        ),
-        (
-            list_conditions,
-            ConditionArgs,
-            "The patient's conditions (problems) by clinical status, with onset.",
-        ),
-        (
-            list_medications,
-            MedicationArgs,
-            "The patient's medication prescriptions by status, with dosage.",
-        ),
-        (
-            list_allergies,
-            AllergyArgs,
-            "The patient's allergies and intolerances, with criticality and reactions.",
-        ),
-        (
-            list_immunizations,
-            WindowArgs,
-            "The patient's immunizations in a date window, newest first.",
-        ),
-        (
-            list_encounters,
-            RecentArgs,
-            "The patient's most recent encounters (visits) in a date window.",
-        ),
-        (list_procedures, RecentArgs, "The patient's most recent procedures in a date window."),
-        (
-            search_observations,
-            ObservationArgs,
-            "Lab results and vital signs for one LOINC code or name, newest first, with trend.",
-        ),
-        (
-            latest_results,
-            LatestResultsArgs,
-            "The latest value of every lab result and vital sign, with trend.",
-        ),
-        (
-            patient_timeline,
-            TimelineArgs,
-            "Everything recorded for the patient in a date window, oldest first.",
-        ),
+    specs: list[tuple[Callable[..., ToolResult], str]] = [
+        (get_patient, "The patient's demographics: name, sex, birth date and age, deceased date."),
+        (list_conditions, "The patient's conditions (problems) by clinical status, with onset."),
+        (list_medications, "The patient's medication prescriptions by status, with dosage."),
+        (list_allergies, "The patient's allergies and intolerances, with criticality and reactions."),
+        (list_immunizations, "The patient's immunizations in a date window, newest first."),
+        (list_encounters, "The patient's most recent encounters (visits) in a date window."),
+        (list_procedures, "The patient's most recent procedures in a date window."),
+        (search_observations, "Lab results and vital signs for one LOINC code or name, newest first, with trend."),
+        (latest_results, "The latest value of every lab result and vital sign, with trend."),
+        (patient_timeline, "Everything recorded for the patient in a date window, oldest first."),
     ]
     return [
         StructuredTool.from_function(
             func=fn,
             name=fn.__name__,
             description=desc,
-            args_schema=schema,
+            args_schema=TOOL_ARGS[fn.__name__],
             response_format="content_and_artifact",
         )
-        for fn, schema, desc in specs
+        for fn, desc in specs
     ]

@@ -9,9 +9,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from tools.fhir import resource_fields as rf
-from tools.fhir.fhir_dates import day_end
-from tools.fhir.query import SearchQuery, matches, normalize_text, order_key
+from medcite.core.vocabulary import normalize_name
+from medcite.tools.fhir import resource_fields as rf
+from medcite.tools.fhir.fhir_dates import day_end
+from medcite.tools.fhir.query import SearchQuery, matches, order_key
 
 
 class _DateOrdered:
@@ -52,7 +53,7 @@ class ResourceIndex:
             if coding.code:
                 self._by_code[(rtype, coding.code)].add(key)
         for text in rf.code_texts(res):
-            self._by_text[rtype][normalize_text(text)].add(key)
+            self._by_text[rtype][normalize_name(text)].add(key)
         status = rf.status(res)
         if status:
             self._by_status[(rtype, status)].add(key)
@@ -71,7 +72,7 @@ class ResourceIndex:
         if code_parts and all(code_parts):
             sets.append(set().union(*(self._by_code.get((rtype, c), set()) for c in code_parts)))
         if query.text:
-            needle = normalize_text(query.text)
+            needle = normalize_name(query.text)
             texts = self._by_text.get(rtype, {})
             sets.append(set().union(*(keys for text, keys in texts.items() if needle in text)))
         if query.statuses:

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from agent.errors import InputError
-from tools.fhir.bundle_loader import load_resources
-from tools.fhir.local_index import ResourceIndex
-from tools.fhir.query import SearchQuery
-from tools.fhir.source import LoadReport
+from medcite.core.errors import InputError
+from medcite.tools.fhir.bundle_loader import load_resources
+from medcite.tools.fhir.local_index import ResourceIndex
+from medcite.tools.fhir.query import SearchQuery
+from medcite.tools.fhir.source import LoadReport
 
 DEFAULT_MAX_FILE_MB = 64.0
 

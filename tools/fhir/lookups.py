@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
-from typing import Any
 
-from tools.fhir.query import normalize_text
+from medcite.core.resources import load_json
+from medcite.core.vocabulary import LOINC, find_observation_name
 
-LOINC = "http://loinc.org"
 _LOINC_CODE_RE = re.compile(r"^\d{1,7}-\d$")
-
-
-def _data(name: str) -> dict[str, Any]:
-    raw = json.loads(resources.files("tools.fhir").joinpath(f"data/{name}").read_text())
-    return {k: v for k, v in raw.items() if not k.startswith("_")}
 
 
 @dataclass(frozen=True)
@@ -29,20 +21,6 @@ class ObservationTarget:
     text: str | None = None
 
 
-@cache
-def _names() -> dict[str, ObservationTarget]:
-    table: dict[str, ObservationTarget] = {}
-    for name, entry in _data("observation_names.json").items():
-        target = ObservationTarget(entry["display"], tuple(f"{LOINC}|{c}" for c in entry["codes"]))
-        for alias in [name, *entry.get("aliases", [])]:
-            table.setdefault(normalize_text(alias), target)
-    return table
-
-
-def observation_names() -> list[str]:
-    return sorted(k for k in _data("observation_names.json"))
-
-
 def observation_target(code_or_name: str) -> ObservationTarget:
     """'4548-4', 'http://loinc.org|4548-4', 'HbA1c' or free text ('ferritin level')."""
     value = code_or_name.strip()
@@ -50,8 +28,8 @@ def observation_target(code_or_name: str) -> ObservationTarget:
         return ObservationTarget(f"LOINC {value}", (f"{LOINC}|{value}",))
     if "|" in value:
         return ObservationTarget(value, (value,))
-    known = _names().get(normalize_text(value))
-    return known or ObservationTarget(value, (), value)
+    known = find_observation_name(value)
+    return ObservationTarget(known.display, known.system_codes) if known else ObservationTarget(value, (), value)
 
 
 @cache
@@ -59,7 +37,7 @@ def status_codes(resource_type: str, group: str) -> tuple[str, ...]:
     """FHIR status codes for a status word ('active', 'resolved', 'stopped'); empty for 'all'."""
     if group == "all":
         return ()
-    groups = _data("status_groups.json").get(resource_type, {})
+    groups = load_json("medcite.tools.fhir", "data/status_groups.json").get(resource_type, {})
     if group not in groups:
         raise ValueError(f"status {group!r} is not one of {', '.join([*groups, 'all'])} for {resource_type}")
     return tuple(groups[group])

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from tools.fhir import resource_fields as rf
-from tools.fhir.formatting import clean_text, format_number, format_quantity
+from medcite.tools.fhir import resource_fields as rf
+from medcite.tools.fhir.formatting import clean_text, format_number, format_quantity
 
 Trend = Literal["rising", "falling", "stable"]
 STABLE_WITHIN = 0.01  # relative change treated as no change

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from agent.config import Settings
-from tools.fhir.local_source import LocalSource
-from tools.fhir.server_source import ServerSource
-from tools.fhir.source import FhirSource
+from medcite.core.settings import Settings
+from medcite.tools.fhir.local_source import LocalSource
+from medcite.tools.fhir.server_source import ServerSource
+from medcite.tools.fhir.source import FhirSource
 
 
 def is_url(location: str | Path) -> bool:

@@ -11,8 +11,9 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from tools.fhir import resource_fields as rf
-from tools.fhir.fhir_dates import EARLIEST, day_end, day_start
+from medcite.core.vocabulary import normalize_name
+from medcite.tools.fhir import resource_fields as rf
+from medcite.tools.fhir.fhir_dates import EARLIEST, day_end, day_start
 
 _TYPE_RE = re.compile(r"^[A-Z][A-Za-z]+$")
 
@@ -50,10 +51,6 @@ def _token_matches(token: str, coding: rf.Coding) -> bool:
     return (not system or coding.system == system) and (not code or coding.code == code)
 
 
-def normalize_text(value: str) -> str:
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", value.lower()).split())
-
-
 def matches(resource: rf.Resource, query: SearchQuery) -> bool:
     """Whether ``resource`` satisfies ``query`` (the canonical meaning of every search)."""
     if resource.get("resourceType") != query.resource_type:
@@ -65,8 +62,8 @@ def matches(resource: rf.Resource, query: SearchQuery) -> bool:
         if not any(_token_matches(t, c) for t in query.codes for c in found):
             return False
     if query.text:
-        needle = normalize_text(query.text)
-        if not any(needle in normalize_text(t) for t in rf.code_texts(resource)):
+        needle = normalize_name(query.text)
+        if not any(needle in normalize_name(t) for t in rf.code_texts(resource)):
             return False
     if query.statuses and rf.status(resource) not in query.statuses:
         return False

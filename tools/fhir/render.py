@@ -6,11 +6,11 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from tools.evidence import Evidence
-from tools.fhir import observation_values as ov
-from tools.fhir import resource_fields as rf
-from tools.fhir.fhir_dates import day_of
-from tools.fhir.formatting import (
+from medcite.core.evidence import Evidence
+from medcite.tools.fhir import observation_values as ov
+from medcite.tools.fhir import resource_fields as rf
+from medcite.tools.fhir.fhir_dates import day_of
+from medcite.tools.fhir.formatting import (
     clean_text,
     concept_label,
     format_number,

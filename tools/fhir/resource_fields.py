@@ -12,7 +12,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from tools.fhir.fhir_dates import DateRange, element_range
+from medcite.tools.fhir.fhir_dates import DateRange, element_range
 
 Resource = dict[str, Any]
 
@@ -46,7 +46,7 @@ _GENERIC = TypeSpec(("subject", "patient"), None, None, None, None)
 
 @cache
 def _type_specs() -> dict[str, TypeSpec]:
-    raw = json.loads(resources.files("tools.fhir").joinpath("data/search_params.json").read_text())
+    raw = json.loads(resources.files("medcite.tools.fhir").joinpath("data/search_params.json").read_text())
     specs: dict[str, TypeSpec] = {}
     for rtype, spec in raw.items():
         if rtype.startswith("_"):
@@ -68,10 +68,6 @@ def _type_specs() -> dict[str, TypeSpec]:
 
 def type_spec(resource_type: str) -> TypeSpec:
     return _type_specs().get(resource_type, _GENERIC)
-
-
-def known_types() -> frozenset[str]:
-    return frozenset(_type_specs())
 
 
 def resource_key(resource: Resource) -> str:

@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from tools.fhir import resource_fields as rf
-from tools.fhir.http_client import FhirHttpClient
-from tools.fhir.query import SearchQuery, in_order, matches
-from tools.fhir.source import LoadIssue, LoadReport
-from tools.fhir.validation import validation_error
+from medcite.tools.fhir import resource_fields as rf
+from medcite.tools.fhir.http_client import FhirHttpClient
+from medcite.tools.fhir.query import SearchQuery, in_order, matches
+from medcite.tools.fhir.source import LoadIssue, LoadReport
+from medcite.tools.fhir.validation import validation_error
 
 if TYPE_CHECKING:
-    from agent.config import Settings
+    from medcite.core.settings import Settings
 
 INCLUDES = {
     "MedicationRequest": "MedicationRequest:medication",

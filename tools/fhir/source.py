@@ -6,7 +6,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
-from tools.fhir.query import SearchQuery
+from medcite.tools.fhir.query import SearchQuery
 
 Severity = Literal["error", "warning"]
 

@@ -9,10 +9,10 @@ Typical use::
     tool = make_search_tool(retriever)            # LangChain tool ``search_guidelines(query, k)``
 """
 
-from tools.retrieval.hits import GuidelineHit, hit_evidence, hit_line
-from tools.retrieval.retriever import MODES, GuidelineRetriever, Mode, open_retriever
-from tools.retrieval.store import GuidelineStore
-from tools.retrieval.tool import make_search_tool, search_guidelines_text
+from medcite.tools.retrieval.hits import GuidelineHit, hit_evidence, hit_line
+from medcite.tools.retrieval.retriever import MODES, GuidelineRetriever, Mode, open_retriever
+from medcite.tools.retrieval.store import GuidelineStore
+from medcite.tools.retrieval.tool import make_search_tool, search_guidelines_text
 
 __all__ = [
     "MODES",

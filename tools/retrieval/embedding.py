@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from chromadb.utils.embedding_functions import SentenceTransformerEmbeddingFunction
 
-from agent.errors import ConfigError, ModelUnavailableError
+from medcite.core.errors import ConfigError, ModelUnavailableError
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from corpora.passage import Passage
-from tools.evidence import Evidence
+from medcite.core.evidence import Evidence
+from medcite.tools.retrieval.passage import Passage
 
 CITATION_PREFIX = "guideline:"
 PASSAGE_CHARS = 320

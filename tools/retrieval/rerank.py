@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agent.errors import ModelUnavailableError
-from tools.retrieval.embedding import resolve_model
+from medcite.core.errors import ModelUnavailableError
+from medcite.tools.retrieval.embedding import resolve_model
 
 
 class CrossEncoderReranker:

@@ -3,28 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import shutil
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
-from agent.config import Settings
-from agent.errors import InputError
-from corpora.ingest import IngestReport, ensure_default_corpus, ingest_paths
-from corpora.passage import content_hash
-from tools.evidence import Evidence
-from tools.retrieval.fusion import RRF_K, RRF_WEIGHTS, reciprocal_rank_fusion
-from tools.retrieval.hits import GuidelineHit, hit_evidence
-from tools.retrieval.lexical import LEXICAL_FORMAT, LexicalIndex
-from tools.retrieval.recency import is_stale, prefer_newest, same_topic_groups, topic_key
-from tools.retrieval.rerank import CrossEncoderReranker
-from tools.retrieval.store import GuidelineStore, StoredChunk
-
-log = logging.getLogger(__name__)
+from medcite.core.errors import InputError
+from medcite.core.evidence import Evidence
+from medcite.core.settings import Settings
+from medcite.tools.retrieval.fusion import RRF_K, RRF_WEIGHTS, reciprocal_rank_fusion
+from medcite.tools.retrieval.hits import GuidelineHit, hit_evidence
+from medcite.tools.retrieval.lexical import LEXICAL_FORMAT, LexicalIndex
+from medcite.tools.retrieval.passage import content_hash
+from medcite.tools.retrieval.recency import is_stale, prefer_newest, same_topic_groups, topic_key
+from medcite.tools.retrieval.rerank import CrossEncoderReranker
+from medcite.tools.retrieval.store import GuidelineStore, StoredChunk
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
@@ -64,13 +59,6 @@ class GuidelineRetriever:
         self.candidates = candidates
         self._lexical: LexicalIndex | None = None
         self._lexical_revision: str | None = None
-
-    # --- corpus --------------------------------------------------------------------------------
-    def ensure_default_corpus(self, progress: bool = False) -> IngestReport:
-        return ensure_default_corpus(self.store, progress=progress)
-
-    def ingest(self, paths: Iterable[Path], progress: bool = False) -> IngestReport:
-        return ingest_paths(self.store, paths, progress=progress)
 
     # --- lexical index ---------------------------------------------------------------------------
     def _cache_dir(self) -> Path:
@@ -173,14 +161,8 @@ class GuidelineRetriever:
         return [hit_evidence(h) for h in self.search(query, k)]
 
 
-def open_retriever(
-    settings: Settings | None = None, ensure_default: bool = True, progress: bool = False
-) -> GuidelineRetriever:
-    """Open the configured store (building the default corpus on first use) and its retriever."""
+def open_retriever(settings: Settings | None = None) -> GuidelineRetriever:
+    """Open the configured store and its retriever (``medcite.corpora.open_guidelines`` also builds the
+    default corpus on first use)."""
     settings = settings or Settings.from_env()
-    retriever = GuidelineRetriever(GuidelineStore(settings), settings)
-    if ensure_default:
-        report = retriever.ensure_default_corpus(progress=progress)
-        for failure in report.errors:
-            log.warning("default corpus: %s", failure.line())
-    return retriever
+    return GuidelineRetriever(GuidelineStore(settings), settings)

@@ -18,11 +18,10 @@ import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
-from agent.config import Settings
-from agent.errors import ConfigError, InputError
-from corpora.default import DEFAULT_SOURCES
-from corpora.passage import DOC_HASH_KEY, DOC_ID_KEY, Document, Passage, content_hash
-from tools.retrieval.embedding import GuidelineEmbedder, is_default_model
+from medcite.core.errors import ConfigError, InputError
+from medcite.core.settings import Settings
+from medcite.tools.retrieval.embedding import GuidelineEmbedder, is_default_model
+from medcite.tools.retrieval.passage import DOC_HASH_KEY, DOC_ID_KEY, Document, Passage, content_hash
 
 COLLECTION_PREFIX = "guidelines"
 REVISION_KEY = "revision"
@@ -119,9 +118,9 @@ class GuidelineStore:
     def count(self) -> int:
         return int(self.collection.count())
 
-    def count_default(self) -> int:
-        """Chunks that come from the shipped default corpus."""
-        res = self.collection.get(where={"source": {"$in": list(DEFAULT_SOURCES)}}, include=[])
+    def count_sources(self, sources: Sequence[str]) -> int:
+        """Chunks whose ``source`` is one of ``sources``."""
+        res = self.collection.get(where={"source": {"$in": list(sources)}}, include=[])
         return len(res["ids"])
 
     def document_hashes(self, doc_ids: Sequence[str]) -> dict[str, set[str]]:

@@ -7,9 +7,9 @@ from typing import Any
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field
 
-from agent.errors import MedciteError
-from tools.evidence import render_lines
-from tools.retrieval.retriever import GuidelineRetriever
+from medcite.core.errors import MedciteError
+from medcite.core.evidence import render_lines
+from medcite.tools.retrieval.retriever import GuidelineRetriever
 
 MAX_K = 20
 DESCRIPTION = (

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from agent.config import Settings
-from tools.retrieval import GuidelineRetriever, GuidelineStore
-from tools.retrieval.embedding import GuidelineEmbedder
+from medcite.core.settings import Settings
+from medcite.tools.retrieval import GuidelineRetriever, GuidelineStore
+from medcite.tools.retrieval.embedding import GuidelineEmbedder
 
 
 @pytest.fixture(scope="session")

@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agent.assistant import Assistant
-from agent.config import Settings
-from agent.models import PromptedToolChatModel
-from corpora.ingest import ingest_paths
+from medcite.agent.assistant import Assistant
+from medcite.agent.models import PromptedToolChatModel
+from medcite.core.settings import Settings
+from medcite.corpora.ingest import ingest_paths
+from medcite.tools.retrieval import GuidelineRetriever, GuidelineStore
+from medcite.tools.retrieval.embedding import GuidelineEmbedder
 from tests.conftest import SYNTHEA_DIR
-from tools.retrieval import GuidelineRetriever, GuidelineStore
-from tools.retrieval.embedding import GuidelineEmbedder
 
 BUNDLE = SYNTHEA_DIR / "Edward_Gulgowski_43481611-2459-44f5-ab20-4b142dac160f.json"
 HYPERTENSION = "Condition/0894e750-c11a-49d4-848d-cbd4873da9fa"

@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agent.answer import Answer
-from agent.assistant import Assistant
-from agent.config import Settings
-from agent.models import PromptedToolChatModel
-from agent.output import render
+from medcite.agent.answer import Answer
+from medcite.agent.assistant import Assistant
+from medcite.agent.models import PromptedToolChatModel
+from medcite.agent.output import render
+from medcite.core.settings import Settings
+from medcite.tools.retrieval import GuidelineRetriever
 from tests.conftest import SYNTHEA_DIR
-from tools.retrieval import GuidelineRetriever
 
 BUNDLES = sorted(SYNTHEA_DIR.glob("*.json"))
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")

@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from corpora.ingest import ingest_paths, write_documents
-from corpora.readers import read_document
+from medcite.corpora.ingest import ingest_paths, write_documents
+from medcite.corpora.readers import read_document
+from medcite.tools.retrieval.embedding import GuidelineEmbedder
+from medcite.tools.retrieval.store import GuidelineStore
 from tests.fixtures.guideline_docs import GOOD_MARKDOWN, write_pdf
 from tests.fixtures.guideline_store import new_store
-from tools.retrieval.embedding import GuidelineEmbedder
-from tools.retrieval.store import GuidelineStore
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli import main
+from medcite.cli import main
 from tests.fixtures.fhir_server import LoadedFhirServer
 
 LIMIT = "3"

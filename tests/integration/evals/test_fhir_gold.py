@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from evals.fhir.gold import generate_tasks
-from evals.fhir.tasks import NOT_IN_RECORD, FhirTask, read_tasks, write_tasks
+from medcite.evals.fhir.gold import generate_tasks
+from medcite.evals.fhir.tasks import NOT_IN_RECORD, FhirTask, read_tasks, write_tasks
 
 
 @pytest.fixture(scope="module")

@@ -4,15 +4,15 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli import main
-from evals.answers import EvalAnswer
-from evals.fhir.gold import generate_tasks
-from evals.fhir.oracle import oracle_answer
-from evals.fhir.report import write_report
-from evals.fhir.run import FhirRun, run_fhir
-from evals.fhir.scoring import score_answer
-from evals.fhir.tasks import FhirTask
-from evals.results_log import ResultLog
+from medcite.cli import main
+from medcite.evals.answers import EvalAnswer
+from medcite.evals.fhir.gold import generate_tasks
+from medcite.evals.fhir.oracle import oracle_answer
+from medcite.evals.fhir.report import write_report
+from medcite.evals.fhir.run import FhirRun, run_fhir
+from medcite.evals.fhir.scoring import score_answer
+from medcite.evals.fhir.tasks import FhirTask
+from medcite.evals.results_log import ResultLog
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from evals.qa.datasets import MIRAGE_DATASETS, load_qa_file
+from medcite.evals.qa.datasets import MIRAGE_DATASETS, load_qa_file
 
 
 def test_mirage_dev_sample(shared_data: Path) -> None:

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli import main
-from evals.qa.report import write_report
-from evals.results_log import ResultLog
+from medcite.cli import main
+from medcite.evals.qa.report import write_report
+from medcite.evals.results_log import ResultLog
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli import main
+from medcite.cli import main
 
 pytestmark = pytest.mark.slow
 

@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from agent.cli import main
-from evals.answers import EvalAnswer
-from evals.fhir.raw_bundle import read_bundle
-from evals.summaries.report import write_report
-from evals.summaries.run import SummaryRun, run_summaries, targets_for
-from evals.summaries.scoring import score_summary
+from medcite.cli import main
+from medcite.evals.answers import EvalAnswer
+from medcite.evals.fhir.raw_bundle import read_bundle
+from medcite.evals.summaries.report import write_report
+from medcite.evals.summaries.run import SummaryRun, run_summaries, targets_for
+from medcite.evals.summaries.scoring import score_summary
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +102,7 @@ def test_runner_report_and_cli_with_the_oracle_summarizer(
     synthea_bundles: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     targets = targets_for(synthea_bundles[:4])
-    from evals.summaries.oracle import oracle_summary
+    from medcite.evals.summaries.oracle import oracle_summary
 
     run = SummaryRun(name="oracle", out_dir=tmp_path / "s", system={"summarizer": "oracle"}, progress=False)
     run_summaries(targets[:2], oracle_summary, run)

@@ -14,8 +14,8 @@ from fhir.resources.R4B.bundle import Bundle
 from nbclient import NotebookClient
 from nbformat import NotebookNode
 
-from agent import DISCLAIMER
-from agent.answer import Answer
+from medcite.agent.answer import Answer
+from medcite.core.disclaimer import DISCLAIMER
 from tests.conftest import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agent.assistant import Assistant
-from agent.config import Settings
-from agent.errors import InputError
+from medcite.agent.assistant import Assistant
+from medcite.core.errors import InputError
+from medcite.core.settings import Settings
+from medcite.tools.fhir import facts, open_source
 from tests.conftest import SYNTHEA_DIR
 from tests.fakes import FakeScriptedChatModel
-from tools.fhir import facts, open_source
 
 BUNDLE = SYNTHEA_DIR / "Edward_Gulgowski_43481611-2459-44f5-ab20-4b142dac160f.json"
 SOURCE = open_source(BUNDLE)
@@ -149,7 +149,7 @@ def test_summary_sections_come_from_the_record_and_export_validates(tmp_path: Pa
     assert summary.synopsis and summary.synopsis.startswith("Hypertension is active since 2011-03-27")
     active = next(s for s in summary.sections if s.title == "Active problems")
     assert active.keys == [e.key for e in facts.conditions(SOURCE, PID, "active")]
-    from agent.output import render
+    from medcite.agent.output import render
 
     bundle = json.loads(render(summary, "fhir"))
     composition, provenance = (e["resource"] for e in bundle["entry"])

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from agent.answer import SentenceCheck
-from agent.audit import AuditLog, redact
-from agent.flags import conflict_flags, language_flags, retrieval_flags, stale_flags, verification_flags
-from agent.planner import plan_question
-from agent.safety import REMOVED, neutralize, neutralize_evidence
-from tools.evidence import Evidence
+from medcite.agent.answer import SentenceCheck
+from medcite.agent.audit import AuditLog, redact
+from medcite.agent.flags import conflict_flags, language_flags, retrieval_flags, stale_flags, verification_flags
+from medcite.agent.planner import plan_question
+from medcite.agent.safety import REMOVED, neutralize, neutralize_evidence
+from medcite.core.evidence import Evidence
 
 
 @pytest.mark.parametrize(

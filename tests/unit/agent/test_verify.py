@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent.verify import citation_keys, dates_in, kept_keys, numbers_in, split_sentences, verify_draft
-from tools.evidence import Evidence
+from medcite.agent.verify import citation_keys, dates_in, kept_keys, numbers_in, split_sentences, verify_draft
+from medcite.core.evidence import Evidence
 
 A1C = "Observation/a1c-1"
 BP = "Observation/bp-1"

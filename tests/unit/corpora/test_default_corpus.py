@@ -4,7 +4,7 @@ from collections import Counter
 
 import numpy as np
 
-from corpora.default import (
+from medcite.corpora.default import (
     ATTRIBUTION_FILE,
     VECTORS_FILE,
     default_documents,

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
-from corpora.passage import Passage, normalize_date, passages_hash
+from medcite.tools.retrieval.passage import Passage, normalize_date, passages_hash
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import InputError
-from corpora.chunking import chunk_markdown, chunk_plain
-from corpora.html_text import html_to_markdown
-from corpora.readers import read_document, split_front_matter
+from medcite.core.errors import InputError
+from medcite.corpora.chunking import chunk_markdown, chunk_plain
+from medcite.corpora.html_text import html_to_markdown
+from medcite.corpora.readers import read_document, split_front_matter
 from tests.fixtures.guideline_docs import GOOD_MARKDOWN, write_pdf
 
 

@@ -2,7 +2,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from evals.answers import EvalAnswer, inline_keys, to_eval_answer
+from medcite.evals.answers import EvalAnswer, inline_keys, to_eval_answer
 
 
 @dataclass

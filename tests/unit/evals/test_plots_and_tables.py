@@ -1,8 +1,8 @@
 from pathlib import Path
 
-from evals.markdown import table
-from evals.plots import Series, grouped_bars
-from evals.reference import REFERENCE_LABEL, reference_scores
+from medcite.evals.markdown import table
+from medcite.evals.plots import Series, grouped_bars
+from medcite.evals.reference import REFERENCE_LABEL, reference_scores
 
 
 def test_grouped_bars_with_missing_values_and_references(tmp_path: Path) -> None:

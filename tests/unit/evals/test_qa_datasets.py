@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import InputError
-from evals.qa.datasets import PUBMEDQA_OPTIONS, load_qa_file, select
+from medcite.core.errors import InputError
+from medcite.evals.qa.datasets import PUBMEDQA_OPTIONS, load_qa_file, select
 
 
 def _write(tmp_path: Path, data: object, name: str = "bench.json") -> Path:

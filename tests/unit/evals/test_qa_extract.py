@@ -2,7 +2,7 @@
 
 import pytest
 
-from evals.qa.extract import answer_text, extract_choice, parse_choice
+from medcite.evals.qa.extract import answer_text, extract_choice, parse_choice
 
 MCQ = {"A": "Fundus", "B": "Isthmus", "C": "Neck", "D": "Gastric pit"}
 DRUGS = {"A": "Aspirin", "B": "Enoxaparin", "C": "Clopidogrel", "D": "Warfarin"}

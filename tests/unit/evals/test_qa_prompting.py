@@ -1,6 +1,6 @@
-from evals.qa.datasets import QAItem
-from evals.qa.prompting import build_messages, retrieval_query
-from tools.evidence import Evidence
+from medcite.core.evidence import Evidence
+from medcite.evals.qa.datasets import QAItem
+from medcite.evals.qa.prompting import build_messages, retrieval_query
 
 ITEM = QAItem(dataset="medqa", qid="1", question="Which drug?", options={"A": "Aspirin", "B": "Warfarin"}, answer="B")
 

@@ -1,8 +1,8 @@
 from pathlib import Path
 
-from evals.qa.datasets import QAItem
-from evals.qa.run import QARun, rescore
-from evals.results_log import ResultLog
+from medcite.evals.qa.datasets import QAItem
+from medcite.evals.qa.run import QARun, rescore
+from medcite.evals.results_log import ResultLog
 
 YN = {"A": "yes", "B": "no"}
 ITEMS = [QAItem(dataset="bioasq", qid=str(i), question="Q?", options=YN, answer="B") for i in range(3)]

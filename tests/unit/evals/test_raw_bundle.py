@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import InputError
-from evals.fhir.raw_bundle import concept_text, day, effective_instant, read_bundle, status_code
+from medcite.core.errors import InputError
+from medcite.evals.fhir.raw_bundle import concept_text, day, effective_instant, read_bundle, status_code
 
 
 def _bundle(tmp_path: Path, entries: list[object], name: str = "b.json") -> Path:

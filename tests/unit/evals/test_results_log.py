@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import InputError
-from evals.results_log import ResultLog
+from medcite.core.errors import InputError
+from medcite.evals.results_log import ResultLog
 
 
 def test_append_is_flushed_and_read_back(tmp_path: Path) -> None:

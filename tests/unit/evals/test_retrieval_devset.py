@@ -1,4 +1,4 @@
-from evals.retrieval import DevQuestion, Metrics, dev_questions, first_relevant_rank, metrics_table, split
+from benchmarks.retrieval_devset import DevQuestion, Metrics, dev_questions, first_relevant_rank, metrics_table, split
 
 
 def test_metrics_recall_and_mrr() -> None:

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from evals.results_log import ResultLog
-from evals.runner import run_pending
+from medcite.evals.results_log import ResultLog
+from medcite.evals.runner import run_pending
 
 ITEMS = [f"q{i}" for i in range(8)]
 

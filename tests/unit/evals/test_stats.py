@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from evals.stats import Proportion, wilson_interval
+from medcite.evals.stats import Proportion, wilson_interval
 
 
 @pytest.mark.parametrize(

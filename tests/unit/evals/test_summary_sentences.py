@@ -1,4 +1,4 @@
-from evals.summaries.scoring import sentences
+from medcite.evals.summaries.scoring import sentences
 
 
 def test_headings_disclaimers_and_bullets() -> None:

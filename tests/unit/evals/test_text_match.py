@@ -1,6 +1,6 @@
 import pytest
 
-from evals.text_match import (
+from medcite.evals.text_match import (
     date_match,
     dates_in,
     exact_match,

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from agent import DISCLAIMER
-from agent.cli import main
-from agent.config import Settings
+from medcite.cli import main
+from medcite.core.disclaimer import DISCLAIMER
+from medcite.core.settings import Settings
 
 PROJECT = Path(__file__).resolve().parents[4]
 EXAMPLE = PROJECT / "examples" / "synthea" / "Patria_Schimmel_d2f8f862-3856-490d-b56f-98e0ed984b1e.json"

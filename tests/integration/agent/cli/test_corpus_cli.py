@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli import main
-from agent.config import Settings
+from medcite.cli import main
+from medcite.core.settings import Settings
 from tests.fixtures.guideline_docs import GOOD_MARKDOWN
 
 

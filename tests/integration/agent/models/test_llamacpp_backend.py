@@ -10,7 +10,7 @@ from langchain_core.tools import tool
 from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode, tools_condition
 
-from agent.models import PromptedToolChatModel
+from medcite.agent.models import PromptedToolChatModel
 
 CALLS: list[str] = []
 
@@ -85,7 +85,7 @@ def test_langgraph_toolnode_round_trip(default_model: PromptedToolChatModel) -> 
 
 
 def test_prompt_over_the_context_window_is_a_clear_error(default_model: PromptedToolChatModel) -> None:
-    from agent.errors import InputError
+    from medcite.core.errors import InputError
 
     with pytest.raises(InputError, match=r"exceed context window.*MEDCITE_N_CTX"):
         default_model.invoke("word " * 6000)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from langchain_core.tools import tool
 
-from agent.config import Settings
-from agent.errors import ModelUnavailableError
-from agent.models import load_chat_model
+from medcite.agent.models import load_chat_model
+from medcite.core.errors import ModelUnavailableError
+from medcite.core.settings import Settings
 from tests.fixtures.models import free_port
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
-from agent.config import Settings
-from agent.errors import ModelUnavailableError
-from agent.models import load_chat_model
-from agent.models.hf_transformers import TransformersChatModel
-from agent.models.thinking import split_thinking
+from medcite.agent.models import load_chat_model
+from medcite.agent.models.hf_transformers import TransformersChatModel
+from medcite.agent.models.thinking import split_thinking
+from medcite.core.errors import ModelUnavailableError
+from medcite.core.settings import Settings
 
 
 @pytest.fixture(scope="module")

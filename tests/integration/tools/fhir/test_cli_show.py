@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli import main
+from medcite.cli import main
 from tests.fixtures.fhir_server import LoadedFhirServer
 
 

@@ -11,14 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures.fhir_server import (
-    LoadedFhirServer,
-    SekmetServer,
-    sekmet_python,
-    transaction_keeping_ids,
-)
-from tests.unit.tools.fhir import sample_record as sample
-from tools.fhir import (
+from medcite.tools.fhir import (
     FhirServerError,
     FhirSource,
     LocalSource,
@@ -27,8 +20,15 @@ from tools.fhir import (
     make_fhir_tools,
     patient_sections,
 )
-from tools.fhir.http_client import FhirHttpClient
-from tools.fhir.query import SearchQuery
+from medcite.tools.fhir.http_client import FhirHttpClient
+from medcite.tools.fhir.query import SearchQuery
+from tests.fixtures.fhir_server import (
+    LoadedFhirServer,
+    SekmetServer,
+    sekmet_python,
+    transaction_keeping_ids,
+)
+from tests.unit.tools.fhir import sample_record as sample
 
 pytestmark = pytest.mark.slow
 

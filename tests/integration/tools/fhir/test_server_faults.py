@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from tools.fhir import FhirServerError, ServerSource
-from tools.fhir.query import SearchQuery
+from medcite.tools.fhir import FhirServerError, ServerSource
+from medcite.tools.fhir.query import SearchQuery
 
 TOKEN = "s3cret-token-value"
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from tools.fhir import LocalSource, facts, patient_sections, render_patient_context
-from tools.fhir.formatting import format_number
-from tools.fhir.tokens import count_tokens
+from benchmarks.tokens import count_tokens
+from medcite.tools.fhir import LocalSource, facts, patient_sections, render_patient_context
+from medcite.tools.fhir.formatting import format_number
 
 AS_OF = date(2024, 1, 1)
 MIN_TOKEN_RATIO = 10.0

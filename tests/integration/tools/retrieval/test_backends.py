@@ -12,15 +12,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from agent.config import Settings
-from corpora.default import default_vectors
-from corpora.ingest import write_documents
-from corpora.passage import Document
+from medcite.core.settings import Settings
+from medcite.corpora.default import default_vectors
+from medcite.corpora.ingest import ingest_paths, write_documents
+from medcite.tools.retrieval import GuidelineRetriever, GuidelineStore
+from medcite.tools.retrieval.embedding import GuidelineEmbedder, resolve_model
+from medcite.tools.retrieval.passage import Document
+from medcite.tools.retrieval.rerank import CrossEncoderReranker
+from medcite.tools.retrieval.retriever import RERANK_CANDIDATES
 from tests.fixtures.guideline_docs import GOOD_MARKDOWN
-from tools.retrieval import GuidelineRetriever, GuidelineStore
-from tools.retrieval.embedding import GuidelineEmbedder, resolve_model
-from tools.retrieval.rerank import CrossEncoderReranker
-from tools.retrieval.retriever import RERANK_CANDIDATES
 
 
 def _free_port() -> int:
@@ -73,8 +73,8 @@ def test_http_store_ingests_and_searches(
     md = tmp_path / "htn.md"
     md.write_text(GOOD_MARKDOWN, encoding="utf-8")
     retriever = GuidelineRetriever(store)
-    assert [r.status for r in retriever.ingest([md]).results] == ["added"]
-    assert [r.status for r in retriever.ingest([md]).results] == ["unchanged"]
+    assert [r.status for r in ingest_paths(retriever.store, [md]).results] == ["added"]
+    assert [r.status for r in ingest_paths(retriever.store, [md]).results] == ["unchanged"]
     hits = retriever.search("blood pressure measurement outside the clinic", k=1)
     assert hits[0].passage.section == "Screening" and hits[0].date == "2024-03-01"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from agent.errors import InputError
-from evals.retrieval import dev_questions, evaluate
-from tools.retrieval import GuidelineRetriever
-from tools.retrieval.fusion import reciprocal_rank_fusion
+from benchmarks.retrieval_devset import dev_questions, evaluate
+from medcite.core.errors import InputError
+from medcite.tools.retrieval import GuidelineRetriever
+from medcite.tools.retrieval.fusion import reciprocal_rank_fusion
 
 CERVICAL = "Is cervical cancer screening recommended for women aged 21 to 65 years?"
 
@@ -50,7 +50,7 @@ def test_each_hit_carries_its_date_and_component_ranks(
 def test_hybrid_is_at_least_as_good_as_either_retriever_on_real_questions(
     guideline_retriever: GuidelineRetriever, guideline_subset: list
 ) -> None:
-    from corpora.default import iter_records
+    from medcite.corpora.default import iter_records
 
     stored = {p.id for d in guideline_subset for p in d.passages}
     questions = [q for q in dev_questions(r for r in iter_records() if r["id"] in stored) if q.relevant <= stored]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from medcite.corpora.ingest import ingest_paths
+from medcite.tools.retrieval import GuidelineRetriever
+from medcite.tools.retrieval.embedding import GuidelineEmbedder
 from tests.fixtures.guideline_store import new_store
-from tools.retrieval import GuidelineRetriever
-from tools.retrieval.embedding import GuidelineEmbedder
 
 TODAY = dt.date(2025, 6, 1)
 
@@ -39,7 +40,7 @@ def test_newest_version_first_and_older_marked(tmp_path: Path, guideline_embedde
     (tmp_path / "htn-2024.md").write_text(NEW, encoding="utf-8")
     store = new_store(tmp_path / "data", guideline_embedder)
     retriever = GuidelineRetriever(store)
-    report = retriever.ingest([tmp_path / "htn-2017.md", tmp_path / "htn-2024.md"])
+    report = ingest_paths(retriever.store, [tmp_path / "htn-2017.md", tmp_path / "htn-2024.md"])
     assert report.ok
     query = "start antihypertensive drug treatment at 140/90 mm Hg treatment target below 140/90"
     plain = retriever.rank(query, "hybrid")[0]

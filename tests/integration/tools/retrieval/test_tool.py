@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tools.retrieval import GuidelineRetriever, make_search_tool
+from medcite.tools.retrieval import GuidelineRetriever, make_search_tool
 
 LINE = re.compile(
     r"^\[guideline:(?P<id>[A-Za-z0-9._-]+)\] .+ — .+ "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.tools import tool
 
-from agent.models.messages import to_chat
+from medcite.agent.models.messages import to_chat
 from tests.fakes import FakeScriptedChatModel
 
 

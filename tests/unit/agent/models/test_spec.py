@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from agent.cli import main
-from agent.config import Settings
-from agent.errors import ConfigError, ModelUnavailableError
-from agent.models import load_chat_model, parse_model_spec
+from medcite.agent.models import load_chat_model, parse_model_spec
+from medcite.cli import main
+from medcite.core.errors import ConfigError, ModelUnavailableError
+from medcite.core.settings import Settings
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.models.thinking import split_thinking
+from medcite.agent.models.thinking import split_thinking
 
 RECORDED = [
     (

@@ -6,7 +6,7 @@ import jsonschema
 import pytest
 from langchain_core.tools import tool
 
-from agent.models.toolcall import ToolSpec, output_schema, parse_output, tool_specs
+from medcite.agent.models.toolcall import ToolSpec, output_schema, parse_output, tool_specs
 
 
 @tool

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import InputError
+from medcite.core.errors import InputError
+from medcite.tools.fhir.local_source import LocalSource
+from medcite.tools.fhir.query import SearchQuery
 from tests.unit.tools.fhir import sample_record as sample
-from tools.fhir.local_source import LocalSource
-from tools.fhir.query import SearchQuery
 
 
 def _load(tmp_path: Path, data: object, name: str = "b.json", **kw: object) -> LocalSource:

@@ -10,10 +10,10 @@ from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ValidationError
 
-from agent.errors import InputError
+from medcite.core.errors import InputError
+from medcite.core.evidence import Evidence
+from medcite.tools.fhir import LocalSource, make_fhir_tools
 from tests.unit.tools.fhir import sample_record as sample
-from tools.evidence import Evidence
-from tools.fhir import LocalSource, make_fhir_tools
 
 EXPECTED = [
     "get_patient",

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
-from importlib import resources
 
 import pytest
 
-from tools.fhir.http_client import outcome_text, retry_after_seconds
-from tools.fhir.lookups import LOINC, observation_target, status_codes
-from tools.fhir.query import SearchQuery, normalize_text
-from tools.fhir.server_source import search_params
+from medcite.core.vocabulary import normalize_name, observation_names
+from medcite.tools.fhir.http_client import outcome_text, retry_after_seconds
+from medcite.tools.fhir.lookups import LOINC, observation_target, status_codes
+from medcite.tools.fhir.query import SearchQuery
+from medcite.tools.fhir.server_source import search_params
 
 
 @pytest.mark.parametrize(
@@ -42,15 +41,12 @@ def test_codes_pass_through_and_unknown_names_search_text() -> None:
 
 
 def test_name_table_is_well_formed() -> None:
-    table = json.loads(resources.files("tools.fhir").joinpath("data/observation_names.json").read_text())
     seen: dict[str, str] = {}
-    for name, entry in table.items():
-        if name.startswith("_"):
-            continue
-        assert entry["codes"] and all(re.fullmatch(r"\d{1,7}-\d", c) for c in entry["codes"]), name
-        for alias in [name, *entry["aliases"]]:
-            key = normalize_text(alias)
-            assert seen.setdefault(key, name) == name, f"{alias!r} names both {seen[key]} and {name}"
+    for entry in observation_names():
+        assert entry.codes and all(re.fullmatch(r"\d{1,7}-\d", c) for c in entry.codes), entry.name
+        for alias in entry.names:
+            key = normalize_name(alias)
+            assert seen.setdefault(key, entry.name) == entry.name, f"{alias!r} names both {seen[key]} and {entry.name}"
 
 
 def test_status_words() -> None:

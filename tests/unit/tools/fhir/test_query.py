@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from tools.fhir.fhir_dates import LATEST, element_range, parse_range
-from tools.fhir.query import SearchQuery, in_order, matches
-from tools.fhir.resource_fields import patient_id, reference_target
+from medcite.tools.fhir.fhir_dates import LATEST, element_range, parse_range
+from medcite.tools.fhir.query import SearchQuery, in_order, matches
+from medcite.tools.fhir.resource_fields import patient_id, reference_target
 
 
 def _obs(rid: str, when: Any, code: str = "4548-4", status: str = "final") -> dict[str, Any]:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from medcite.tools.fhir import facts, render
+from medcite.tools.fhir.context import patient_sections, render_patient_context
+from medcite.tools.fhir.formatting import clean_text, format_number, format_quantity
+from medcite.tools.fhir.local_source import LocalSource
 from tests.unit.tools.fhir import sample_record as sample
-from tools.fhir import facts, render
-from tools.fhir.context import patient_sections, render_patient_context
-from tools.fhir.formatting import clean_text, format_number, format_quantity
-from tools.fhir.local_source import LocalSource
 
 
 @pytest.fixture()
@@ -126,7 +126,7 @@ def test_context_lists_sections_and_left_out_data(tmp_path: Path) -> None:
 
 
 def test_unknown_patient_is_an_input_error(source: LocalSource) -> None:
-    from agent.errors import InputError
+    from medcite.core.errors import InputError
 
     with pytest.raises(InputError, match="Patient/nobody is not in local FHIR data"):
         facts.demographics(source, "nobody")

@@ -1,4 +1,4 @@
-from tools.retrieval.fusion import reciprocal_rank_fusion
+from medcite.tools.retrieval.fusion import reciprocal_rank_fusion
 
 
 def test_rrf_sums_reciprocal_ranks_across_rankings() -> None:

@@ -1,7 +1,7 @@
 import re
 
-from corpora.passage import Passage
-from tools.retrieval.hits import GuidelineHit, hit_evidence, hit_line
+from medcite.tools.retrieval.hits import GuidelineHit, hit_evidence, hit_line
+from medcite.tools.retrieval.passage import Passage
 
 LINE = re.compile(
     r"^\[guideline:(?P<id>[A-Za-z0-9._-]+)\] (?P<title>.+?) — (?P<issuer>.+?) "

@@ -3,7 +3,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from tools.retrieval.recency import (
+from medcite.tools.retrieval.recency import (
     is_stale,
     period_end,
     prefer_newest,

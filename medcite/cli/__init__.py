@@ -8,16 +8,17 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from agent import DISCLAIMER, __version__
-from agent.errors import MedciteError
+from medcite import __version__
+from medcite.core.disclaimer import DISCLAIMER
+from medcite.core.errors import MedciteError
 
 # Each module defines ``register(subparsers) -> None`` and sets ``func`` on its parsers.
 COMMAND_MODULES: tuple[str, ...] = (
-    "agent.cli.ask",
-    "agent.cli.summarize",
-    "agent.cli.fhir",
-    "agent.cli.corpus",
-    "agent.cli.evals",
+    "medcite.cli.ask",
+    "medcite.cli.summarize",
+    "medcite.cli.fhir",
+    "medcite.cli.corpus",
+    "medcite.cli.evals",
 )
 
 

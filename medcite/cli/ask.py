@@ -8,11 +8,11 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from agent import DISCLAIMER
-from agent.assistant import Assistant
-from agent.cli.common import add_model_options, settings_from_args
-from agent.models import load_chat_model
-from agent.prompts import load_prompt
+from medcite.agent.assistant import Assistant
+from medcite.agent.models import load_chat_model
+from medcite.agent.prompts import load_prompt
+from medcite.cli.common import add_model_options, settings_from_args
+from medcite.core.disclaimer import DISCLAIMER
 
 
 def _common(p: argparse.ArgumentParser) -> None:

@@ -1,4 +1,7 @@
-"""The agent as the evaluations call it: ``medcite eval fhir|summaries --agent medcite``."""
+"""The agent as the evaluations call it: ``medcite eval fhir|summaries --agent medcite``.
+
+This module is part of the composition root: the only place that wires the agent into the evaluations.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,10 @@ from typing import Any, Protocol
 
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agent.answer import Answer
-from agent.assistant import Assistant
-from agent.context import GuidelineSearch
+from medcite.agent.answer import Answer
+from medcite.agent.assistant import Assistant
+from medcite.agent.context import GuidelineSearch
+from medcite.evals.registry import DEFAULT_AGENT, register_fhir_agent, register_summarizer
 
 
 class _Env(Protocol):
@@ -36,9 +40,9 @@ class _Assistants:
         self.env = env
         self.retriever: GuidelineSearch | None = None
         if guidelines:
-            from tools.retrieval import open_retriever
+            from medcite.corpora import open_guidelines
 
-            self.retriever = open_retriever(env.settings)
+            self.retriever = open_guidelines(env.settings)
         self._cache: dict[tuple[str, str], Assistant] = {}
 
     def get(self, target: _Target) -> Assistant:
@@ -73,3 +77,9 @@ def summary_factory(env: _Env) -> Callable[[Any], Answer]:
         return assistants.get(target).summarize()
 
     return summarize
+
+
+def register_agent() -> None:
+    """Register the agent as the evaluations' default system (``DEFAULT_AGENT``)."""
+    register_fhir_agent(DEFAULT_AGENT, fhir_answer_factory)
+    register_summarizer(DEFAULT_AGENT, summary_factory)

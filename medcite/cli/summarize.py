@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from agent.assistant import Assistant
-from agent.cli.common import add_model_options, settings_from_args
-from agent.output import FORMATS, render, write_outputs
+from medcite.agent.assistant import Assistant
+from medcite.agent.output import FORMATS, render, write_outputs
+from medcite.cli.common import add_model_options, settings_from_args
 
 
 def register(sub: Any) -> None:

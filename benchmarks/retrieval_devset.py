@@ -14,8 +14,8 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from corpora.default import iter_records
-from tools.retrieval.retriever import MODES, GuidelineRetriever, Mode
+from medcite.corpora.default import iter_records
+from medcite.tools.retrieval.retriever import MODES, GuidelineRetriever, Mode
 
 KS = (1, 5, 10)
 

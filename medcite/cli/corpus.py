@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from agent import DISCLAIMER
-from agent.config import Settings
-from agent.errors import InputError
+from medcite.core.disclaimer import DISCLAIMER
+from medcite.core.errors import InputError
+from medcite.core.settings import Settings
 
 
 def register(sub: Any) -> None:
@@ -34,28 +34,31 @@ def register(sub: Any) -> None:
 
 
 def run_ingest(args: argparse.Namespace) -> int:
-    from tools.retrieval import open_retriever
+    from medcite.corpora import open_guidelines
+    from medcite.corpora.default import DEFAULT_SOURCES
+    from medcite.corpora.ingest import ingest_paths
 
     if not args.paths and not args.default:
         raise InputError("give files or folders to ingest, or --default for the shipped corpus")
     progress = not args.quiet
-    retriever = open_retriever(Settings.from_env(), ensure_default=True, progress=progress)
+    retriever = open_guidelines(Settings.from_env(), progress=progress)
     status = 0
     if args.default:
         store = retriever.store
-        print(f"default corpus ready: {store.count_default()} passages ({store.count()} chunks in {store.name})")
+        passages = store.count_sources(DEFAULT_SOURCES)
+        print(f"default corpus ready: {passages} passages ({store.count()} chunks in {store.name})")
     if args.paths:
-        report = retriever.ingest(args.paths, progress=progress)
+        report = ingest_paths(retriever.store, args.paths, progress=progress)
         print(report.render())
         status = 0 if report.ok else 1
     return status
 
 
 def run_search(args: argparse.Namespace) -> int:
-    from tools.retrieval import open_retriever
-    from tools.retrieval.hits import hit_line
+    from medcite.corpora import open_guidelines
+    from medcite.tools.retrieval.hits import hit_line
 
-    retriever = open_retriever(Settings.from_env(), ensure_default=True, progress=not args.quiet)
+    retriever = open_guidelines(Settings.from_env(), progress=not args.quiet)
     hits = retriever.search(args.query, k=args.k, mode=args.mode)
     if not hits:
         print(f"No guideline passages matched {args.query!r}.", file=sys.stderr)

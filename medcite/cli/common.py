@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from agent.config import Settings
+from medcite.core.settings import Settings
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:

@@ -9,13 +9,9 @@ from typing import Any
 
 from platformdirs import user_data_dir
 
-from agent.errors import ConfigError
+from medcite.core.errors import ConfigError
 
 DEFAULT_MODEL = "llamacpp:smollm2"
-
-
-def _env(name: str, default: Any) -> Any:
-    return os.environ.get(f"MEDCITE_{name.upper()}", default)
 
 
 @dataclass(frozen=True)
@@ -57,8 +53,8 @@ class Settings:
     max_steps: int = 2  # model-requested tool steps after the deterministic gather
     evidence_chars: int = 6000  # most evidence text put in one prompt (also bounded by n_ctx)
 
-    # Evaluations: folder with mirage/, pubmedqa/ and fhir_synthea_r4/ (default: ../shared/data of a checkout)
-    eval_data_dir: Path = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+    # Evaluations: the folder with mirage/, pubmedqa/ and fhir_synthea_r4/ (no default: set it or pass files)
+    eval_data_dir: Path | None = None
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:

@@ -7,10 +7,10 @@ import sys
 from datetime import date
 from typing import Any
 
-from agent import DISCLAIMER
-from agent.config import Settings
-from agent.errors import InputError
-from tools.fhir import FhirSource, open_source, render_patient_context
+from medcite.core.disclaimer import DISCLAIMER
+from medcite.core.errors import InputError
+from medcite.core.settings import Settings
+from medcite.tools.fhir import FhirSource, open_source, render_patient_context
 
 SOURCE_HELP = "FHIR Bundle JSON or NDJSON file, a folder of them, or a FHIR R4 base URL (http[s]://...)"
 MAX_ISSUES_PRINTED = 20

@@ -1,0 +1,52 @@
+"""The one citation-key grammar: ``[Observation/123]``, ``[DocumentReference/9#assessment-and-plan]``,
+``[guideline:uspstf-00042]``, alone or grouped as ``[A/1, B/2]``.
+
+Used by the tools that make keys, the agent that verifies them and the evaluations that score them.
+"""
+
+from __future__ import annotations
+
+import re
+
+RESOURCE_KEY = r"[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}(?:#[a-z0-9\-]{1,80})?"
+GUIDELINE_KEY = r"guideline:[A-Za-z0-9_\-.:]{1,120}"
+_KEY = re.compile(rf"^(?:{RESOURCE_KEY}|{GUIDELINE_KEY})$")
+_BRACKET = re.compile(r"\[([^\[\]]{1,400})\]")
+_SEPARATORS = re.compile(r"[,;]\s*|\s+")
+
+
+def is_key(token: str) -> bool:
+    """Whether ``token`` (without brackets) is a citation key."""
+    return _KEY.match(token) is not None
+
+
+def _group_keys(group: str) -> list[str]:
+    tokens = [t.strip().strip("`") for t in _SEPARATORS.split(group.strip())]
+    return [t for t in tokens if t and is_key(t)]
+
+
+def citation_keys(text: str) -> list[str]:
+    """Citation keys in order of first appearance."""
+    keys: list[str] = []
+    for group in _BRACKET.findall(text):
+        keys += [k for k in _group_keys(group) if k not in keys]
+    return keys
+
+
+def strip_citations(text: str) -> str:
+    """``text`` without its bracketed citation groups (other brackets are kept)."""
+    return _BRACKET.sub(lambda m: "" if _group_keys(m.group(1)) else m.group(0), text)
+
+
+def bracket(key: str) -> str:
+    """``[key]``."""
+    return f"[{key}]"
+
+
+def resource_part(key: str) -> tuple[str, str, str | None] | None:
+    """``("DocumentReference", "9", "assessment-and-plan")`` for a record key; None for a guideline key."""
+    if key.startswith("guideline:") or "/" not in key:
+        return None
+    rtype, _, rest = key.partition("/")
+    rid, _, fragment = rest.partition("#")
+    return rtype, rid, fragment or None
