@@ -25,7 +25,7 @@ def cli_env(default_corpus_settings: Settings, monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_help_lists_the_commands() -> None:
-    out = subprocess.run([sys.executable, "-m", "agent", "--help"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-m", "medcite", "--help"], capture_output=True, text=True, check=True).stdout
     for command in ("ask", "chat", "summarize", "fhir", "ingest", "search", "eval"):
         assert command in out
     assert "not a medical device" in out
