@@ -10,10 +10,22 @@ DEMO_OUT ?= out/demo
 
 .PHONY: setup demo test lint bench clean
 
+# llama-cpp-python compiles llama.cpp from source. Its default (GGML_NATIVE=ON) targets the build machine's
+# CPU: on a machine with Intel AMX that build segfaults (llama.cpp #20824), and anywhere it may not run
+# on another CPU. The portable build (AVX2/FMA/F16C baseline, no AMX or AVX-512 kernels) is made once
+# into .cache/wheels (the flags are part of the folder name) and installed before everything else.
+LLAMA_CPP_VERSION := 0.3.36
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+LLAMA_WHEELS := .cache/wheels/llama-cpp-python-$(LLAMA_CPP_VERSION)-$(shell echo '$(LLAMA_CMAKE_ARGS)' | cksum | cut -d' ' -f1)
+LLAMA_WHEEL = $(wildcard $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl)
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -e '.[test,dev,notebook]'
+	test -n "$(LLAMA_WHEEL)" || CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip wheel -q --no-cache-dir \
+	  --no-deps -w $(LLAMA_WHEELS) llama-cpp-python==$(LLAMA_CPP_VERSION)
+	$(BIN)/python -m pip install -q --force-reinstall --no-deps $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
+	$(BIN)/python -m pip install -e '.[all,test,dev]'
 	touch $@
 
 # The test FHIR server (sekmet-fhir) lives in its own venv so its dependencies never meet ours.

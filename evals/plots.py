@@ -6,7 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib
+from medcite.core.errors import ConfigError
+
+try:
+    import matplotlib
+except ImportError as exc:  # an optional dependency: the evals extra
+    raise ConfigError("evaluation plots need matplotlib: pip install 'medcite[evals]'") from exc
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt

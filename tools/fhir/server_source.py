@@ -99,6 +99,12 @@ class ServerSource:
     def base_url(self) -> str:
         return self._client.base_url
 
+    def server_info(self) -> str:
+        """What the server's CapabilityStatement says it is ('HAPI FHIR 4.0.1'); raises if unreachable."""
+        body = self._client.get("metadata") or {}
+        software = (body.get("software") or {}).get("name") or "FHIR server"
+        return f"{software}, FHIR {body.get('fhirVersion') or 'version not stated'}"
+
     @property
     def requests_sent(self) -> int:
         return self._client.requests_sent

@@ -73,7 +73,7 @@ class GuidelineEmbedder:
 
     @property
     def dimension(self) -> int:
-        return int(self.model.get_sentence_embedding_dimension())
+        return int(self.model.get_embedding_dimension())
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Normalised float32 embeddings, one row per text (sorted by length inside for speed)."""
