@@ -84,6 +84,9 @@ class Answer(BaseModel):
     checks: list[SentenceCheck] = Field(default_factory=list)
     sections: list[Section] = Field(default_factory=list)
     synopsis: str | None = None
+    fallback: bool = Field(
+        default=False, description="no model sentence verified: the text lists record entries, not an answer"
+    )
     patient_id: str | None = None
     model: str = ""
     trace_id: str = ""

@@ -55,17 +55,19 @@ def finalize(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, 
     checks = checks_of(state)
     flags = flags_of(state)
     kept = " ".join(c.sentence for c in checks if c.kept)
-    if not any(c.status == "verified" for c in checks):
+    summarize = state.get("mode") == "summarize"
+    fallback = not any(c.status == "verified" for c in checks)
+    if fallback:
         note = "no sentence of the model's draft could be verified against the evidence"
         flags.append(Flag(kind="incomplete", reason=note))
-        kept = "\n".join(filter(None, [kept, _fallback(turn) if state.get("mode") != "summarize" else ""]))
-    summarize = state.get("mode") == "summarize"
+        kept = "\n".join(filter(None, [kept, _fallback(turn) if not summarize else ""]))
     sections = _sections(state, evidence) if summarize else []
     keys = citation_keys(kept) + [k for s in sections for line in s.lines for k in citation_keys(line)]
     answer = Answer(
         question=state["question"],
         text=kept.strip() or load_prompt("no_synopsis"),
         synopsis=kept.strip() if summarize else None,
+        fallback=fallback and not summarize,
         citations=resolve(keys, evidence),
         flags=flags,
         checks=checks,

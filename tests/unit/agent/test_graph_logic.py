@@ -42,7 +42,7 @@ def test_tool_round_trip_adds_evidence_the_draft_can_cite(tmp_path: Path) -> Non
     ]
     assistant, model = bot(outputs, tmp_path)
     answer = assistant.ask("How is he doing overall?")
-    assert older.key in answer.cited_keys()
+    assert older.key in answer.cited_keys() and not answer.fallback
     assert [c.status for c in answer.checks] == ["verified", "verified"]
     assert len(model.requests) == 3 and model.outputs == []
     assert model.requests[0][0][0]["content"].count('"name": "search_observations"') == 1
@@ -93,6 +93,7 @@ def test_planted_false_number_and_citation_are_caught(tmp_path: Path) -> None:
 def test_unverifiable_draft_falls_back_to_cited_record_lines(tmp_path: Path) -> None:
     assistant, _ = bot(["He is perfectly healthy and needs nothing."], tmp_path, max_steps=0)
     answer = assistant.ask("What is the latest blood pressure?")
+    assert answer.fallback
     assert "perfectly healthy" not in answer.text
     assert f"- [{BP.key}]" in answer.text
     assert {"unverified_claim", "incomplete"} <= {f.kind for f in answer.flags}
