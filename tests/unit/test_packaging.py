@@ -3,6 +3,7 @@ lands at the top of site-packages; every package folder and data file of the che
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -52,11 +53,21 @@ def test_namespaced_imports_work_from_outside_the_checkout(tmp_path: Path) -> No
         assert bad.returncode != 0 and "ModuleNotFoundError" in bad.stderr, generic
 
 
+def _tracked(*paths: str) -> list[str]:
+    out = subprocess.run(["git", "ls-files", *paths], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
+    return out.stdout.split()
+
+
 @pytest.mark.slow
 def test_wheel_ships_every_data_file_under_medcite(tmp_path: Path) -> None:
+    """Built from a copy of the tracked files (the build leaves nothing in the checkout)."""
+    src = tmp_path / "src"
+    for path in _tracked("pyproject.toml", "README.md", *MAPPED.values()):
+        (src / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(PROJECT_ROOT / path, src / path)
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path),
-         str(PROJECT_ROOT)],
+         str(src)],
         check=True,
         capture_output=True,
     )
@@ -64,10 +75,7 @@ def test_wheel_ships_every_data_file_under_medcite(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     top = {n.split("/")[0] for n in names if not n.startswith("medcite-")}
     assert top == {"medcite"}
-    tracked = subprocess.run(
-        ["git", "ls-files", *MAPPED.values()], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
-    ).stdout.split()
-    for path in tracked:
+    for path in _tracked(*MAPPED.values()):
         folder, _, rest = path.partition("/")
         package = next(p for p, f in MAPPED.items() if f == folder)
         assert "/".join([*package.split("."), rest]) in names, path
