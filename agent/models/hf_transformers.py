@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +15,13 @@ from pydantic import PrivateAttr
 from medcite.agent.models.base import Completion, PromptedToolChatModel
 from medcite.agent.models.messages import ChatTurn
 from medcite.core.errors import ConfigError, ModelUnavailableError
+from medcite.core.resources import read_text
 
 _SPECIAL_TAIL = ("<end_of_turn>", "<eos>", "<pad>")
 
 
 def gemma3_chat_template() -> str:
-    return resources.files("medcite.agent.models").joinpath("templates/gemma3.jinja").read_text(encoding="utf-8")
+    return read_text("medcite.agent.models", "templates/gemma3.jinja")
 
 
 def resolve_model_source(target: str) -> tuple[str, str | None]:

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from importlib import resources
 from typing import Any
 
+from medcite.core import resources
 
-@cache
+
 def load_data(name: str) -> Any:
-    """Parsed JSON of ``evals/data/<name>.json``."""
-    return json.loads(resources.files(__package__).joinpath(f"{name}.json").read_text(encoding="utf-8"))
+    """Parsed JSON of ``evals/data/<name>.json`` (``_comment`` keys dropped)."""
+    return resources.load_json(__package__, f"{name}.json")
 
 
 def load_lines(name: str) -> list[str]:
     """Non-comment lines of ``evals/data/<name>.txt``."""
-    text = resources.files(__package__).joinpath(f"{name}.txt").read_text(encoding="utf-8")
-    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    return list(resources.load_lines(__package__, f"{name}.txt"))

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from functools import cache
-from importlib import resources
+from medcite.core.resources import read_text
 
 
-@cache
 def load_eval_prompt(name: str) -> str:
     """Return the text of ``evals/prompts/<name>.md`` (trailing whitespace stripped)."""
-    return resources.files(__package__).joinpath(f"{name}.md").read_text(encoding="utf-8").rstrip()
+    return read_text(__package__, f"{name}.md").rstrip()

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 from decimal import Decimal
-from functools import cache
-from importlib import resources
 from typing import Any
 
+from medcite.core.resources import load_json
 from medcite.tools.fhir import resource_fields as rf
 
 MAX_TEXT = 160
@@ -47,10 +45,9 @@ def format_quantity(quantity: Any) -> str | None:
     return f"{comparator}{format_number(quantity['value'])} {clean_text(unit, 40)}".strip()
 
 
-@cache
 def _system_labels() -> dict[str, str]:
-    raw = json.loads(resources.files("medcite.tools.fhir").joinpath("data/code_systems.json").read_text())
-    return {k: v for k, v in raw.items() if not k.startswith("_")}
+    labels: dict[str, str] = load_json("medcite.tools.fhir", "data/code_systems.json")
+    return labels
 
 
 def system_label(system: str | None) -> str | None:

@@ -6,12 +6,11 @@ builder agree on what each search parameter covers.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
+from medcite.core.resources import load_json
 from medcite.tools.fhir.fhir_dates import DateRange, element_range
 
 Resource = dict[str, Any]
@@ -46,11 +45,9 @@ _GENERIC = TypeSpec(("subject", "patient"), None, None, None, None)
 
 @cache
 def _type_specs() -> dict[str, TypeSpec]:
-    raw = json.loads(resources.files("medcite.tools.fhir").joinpath("data/search_params.json").read_text())
+    raw = load_json("medcite.tools.fhir", "data/search_params.json")
     specs: dict[str, TypeSpec] = {}
     for rtype, spec in raw.items():
-        if rtype.startswith("_"):
-            continue
 
         def param(name: str, spec: dict[str, Any] = spec) -> ParamSpec | None:
             entry = spec.get(name)
