@@ -1,50 +1,28 @@
-"""Citation keys resolved to their sources (resource type/id/date; guideline title/issuer/date/URL)."""
+"""Citation keys resolved to their sources (resource type/id/date; guideline title/issuer/date/URL;
+the search behind a "none recorded" fact)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 
 from medcite.agent.answer import Citation
-from medcite.core.evidence import Evidence
+from medcite.core.citation_keys import resource_part
+from medcite.core.evidence import AbsenceFact, Evidence, GuidelineFact
 
 
-def _label(ev: Evidence) -> str:
-    return re.sub(r"^\[[^\]]+\]\s*", "", ev.text).strip()
+def _citation(ev: Evidence) -> Citation:
+    fact = ev.fact
+    citation = Citation(key=ev.key, source=ev.source, label=fact.render(), date=ev.date, text=ev.text)
+    if isinstance(fact, GuidelineFact):
+        update = {"title": fact.title, "issuer": fact.issuer, "url": fact.url, "stale": fact.stale}
+    elif isinstance(fact, AbsenceFact):
+        update = {"resource_type": fact.resource_type}
+    else:
+        part = resource_part(ev.key)
+        update = {"resource_type": part[0], "resource_id": part[1]} if part else {}
+    return citation.model_copy(update=update)
 
 
 def resolve(keys: Iterable[str], evidence: Mapping[str, Evidence]) -> list[Citation]:
-    out: list[Citation] = []
-    for key in dict.fromkeys(keys):
-        ev = evidence.get(key)
-        if ev is None:
-            continue
-        if ev.source == "guideline":
-            m = ev.meta
-            out.append(
-                Citation(
-                    key=key,
-                    source="guideline",
-                    label=_label(ev),
-                    date=ev.date,
-                    title=m.get("title"),
-                    issuer=m.get("issuer"),
-                    url=m.get("url"),
-                    stale=bool(m.get("stale")),
-                    text=ev.text,
-                )
-            )
-        else:
-            rtype, _, rid = key.partition("/")
-            out.append(
-                Citation(
-                    key=key,
-                    source="fhir",
-                    label=_label(ev),
-                    date=ev.date,
-                    resource_type=rtype,
-                    resource_id=rid,
-                    text=ev.text,
-                )
-            )
-    return out
+    """Each key (once, first seen first) that the evidence holds, as a :class:`Citation`."""
+    return [_citation(evidence[key]) for key in dict.fromkeys(keys) if key in evidence]

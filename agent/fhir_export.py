@@ -11,6 +11,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from medcite import __version__
 from medcite.agent.answer import Answer
+from medcite.core.citation_keys import resource_part
 
 SUMMARY_TYPE = {"system": "http://loinc.org", "code": "60591-5", "display": "Patient summary Document"}
 ASSEMBLER = {
@@ -25,8 +26,15 @@ def _div(lines: list[str]) -> dict[str, str]:
     return {"status": "generated", "div": f'<div xmlns="http://www.w3.org/1999/xhtml"><ul>{items}</ul></div>'}
 
 
+def _resources(keys: list[str]) -> list[str]:
+    """``Type/id`` of each key that names a record resource (not a guideline passage or a "none recorded"
+    search), once each."""
+    parts = (resource_part(k) for k in keys)
+    return list(dict.fromkeys(f"{p[0]}/{p[1]}" for p in parts if p))
+
+
 def _references(keys: list[str]) -> list[dict[str, str]]:
-    return [{"reference": k} for k in keys if not k.startswith("guideline:")]
+    return [{"reference": r} for r in _resources(keys)]
 
 
 def summary_bundle(answer: Answer) -> dict[str, Any]:
@@ -58,7 +66,7 @@ def summary_bundle(answer: Answer) -> dict[str, Any]:
         "title": f"Patient summary — {answer.disclaimer}",
         "section": sections,
     }
-    cited = list(dict.fromkeys(k for k in answer.cited_keys() if not k.startswith("guideline:")))
+    cited = _resources(answer.cited_keys())
     provenance = {
         "resourceType": "Provenance",
         "id": prov_id,

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 
 from medcite.agent.answer import Flag, SentenceCheck
 from medcite.agent.rules import phrase_list
-from medcite.core.evidence import Evidence
+from medcite.core.evidence import Evidence, GuidelineFact, ObservationFact
 
 MAX_QUOTE = 160
 
@@ -60,7 +60,7 @@ def stale_flags(evidence: Iterable[Evidence], keys: Iterable[str] | None = None)
     stale = [
         e.key
         for e in evidence
-        if e.source == "guideline" and e.meta.get("stale") and (wanted is None or e.key in wanted)
+        if isinstance(e.fact, GuidelineFact) and e.fact.stale and (wanted is None or e.key in wanted)
     ]
     if not stale:
         return []
@@ -79,7 +79,11 @@ def retrieval_flags(query: str | None, hits: list[Evidence]) -> list[Flag]:
         return []
     if not hits:
         return [Flag(kind="weak_retrieval", reason=f"no guideline passage found for “{_quote(query)}”")]
-    agreed = [h for h in hits if h.meta.get("dense_rank") is not None and h.meta.get("lexical_rank") is not None]
+    agreed = [
+        h
+        for h in hits
+        if isinstance(h.fact, GuidelineFact) and h.fact.dense_rank is not None and h.fact.lexical_rank is not None
+    ]
     if not agreed:
         return [
             Flag(
@@ -95,12 +99,13 @@ def conflict_flags(evidence: Iterable[Evidence]) -> list[Flag]:
     """Observations of one code on one date with different values."""
     groups: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for e in evidence:
-        if e.source != "fhir" or not e.key.startswith("Observation/") or not e.date:
+        fact = e.fact
+        if not isinstance(fact, ObservationFact) or not fact.effective or fact.single is None:
             continue
-        code = str(e.meta.get("code") or e.meta.get("display") or "")
-        value = e.meta.get("value")
-        if code and value is not None:
-            groups[(code, e.date[:10])][f"{value} {e.meta.get('unit') or ''}".strip()].append(e.key)
+        code = fact.code.code or fact.code.display or ""
+        value = fact.single
+        if code and value.number is not None:
+            groups[(code, fact.effective[:10])][f"{value.number:g} {value.unit or ''}".strip()].append(e.key)
     flags = []
     for (code, day), values in groups.items():
         if len(values) > 1:
@@ -118,10 +123,3 @@ def missing_flags(expected: Mapping[str, list[str]]) -> list[Flag]:
         Flag(kind="missing_data", reason=f"the record has no {what} (searched: {', '.join(calls)})")
         for what, calls in expected.items()
     ]
-
-
-def dedupe(flags: Iterable[Flag]) -> list[Flag]:
-    seen: dict[tuple[str, str], Flag] = {}
-    for f in flags:
-        seen.setdefault((f.kind, f.reason), f)
-    return list(seen.values())

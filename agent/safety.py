@@ -1,20 +1,22 @@
-"""Tool output is data: instruction-like text in records and passages is removed before a model reads it.
+"""Tool output is data: a record field or passage holding instruction-like text is removed as a whole
+before any model reads it, and replaced by a marker.
 
-Evidence text is also wrapped in data tags by the prompts; this is the second, deterministic layer.
+The prompts also wrap evidence as data; this is the second, deterministic layer. It works on the
+typed fact, field by field, so no fragment of a removed field survives in the rendered line.
 """
 
 from __future__ import annotations
 
 import re
 from functools import cache
+from typing import Any
 
 from medcite.agent.answer import Flag
 from medcite.agent.rules import phrase_list
 from medcite.core.evidence import Evidence
 
 REMOVED = "(instruction-like text removed)"
-_SENTENCE_START = re.compile(r"[.!?;\n]")
-_SENTENCE_END = re.compile(r"[.!?\n]")
+_STRUCTURAL = frozenset({"kind"})
 
 
 @cache
@@ -22,46 +24,51 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p, re.I) for p in phrase_list("injection_patterns"))
 
 
-def neutralize(text: str) -> tuple[str, list[str]]:
-    """Replace every sentence holding instruction-like text; return the new text and what was removed."""
-    removed: list[str] = []
-    while True:
-        match = next((m for p in _patterns() if (m := p.search(text))), None)
-        if match is None:
-            return text, removed
-        start = _sentence_start(text, match.start())
-        end = _sentence_end(text, match.end())
-        removed.append(text[start:end].strip())
-        text = text[:start] + f" {REMOVED} " + text[end:]
+def is_instruction_like(text: str) -> bool:
+    """Whether ``text`` holds an instruction pattern (``rules/injection_patterns.txt``)."""
+    return any(p.search(text) for p in _patterns())
 
 
-def _sentence_start(text: str, pos: int) -> int:
-    bounds = [m.end() for m in _SENTENCE_START.finditer(text, 0, pos)]
-    start = bounds[-1] if bounds else 0
-    # Keep a leading citation key ("[Observation/1] ...") intact.
-    key = re.match(r"\s*\[[^\]]+\]", text[start:pos])
-    return start + key.end() if key else start
+def _clean(value: Any) -> tuple[Any, int]:
+    """``value`` with every instruction-like string replaced by the marker, and how many were."""
+    if isinstance(value, str):
+        return (REMOVED, 1) if is_instruction_like(value) else (value, 0)
+    if isinstance(value, list):
+        cleaned = [_clean(v) for v in value]
+        return [v for v, _ in cleaned], sum(n for _, n in cleaned)
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        count = 0
+        for k, v in value.items():
+            out[k], n = (v, 0) if k in _STRUCTURAL else _clean(v)
+            count += n
+        return out, count
+    return value, 0
 
 
-def _sentence_end(text: str, pos: int) -> int:
-    m = _SENTENCE_END.search(text, pos)
-    return m.end() if m else len(text)
+def neutralize(ev: Evidence) -> Evidence:
+    """``ev`` with each fact field that holds instruction-like text replaced, whole, by the marker."""
+    data, count = _clean(ev.fact.model_dump())
+    if not count:
+        return ev
+    return Evidence.model_validate({"key": ev.key, "fact": data, "neutralized": ev.neutralized + count})
 
 
 def neutralize_evidence(items: list[Evidence]) -> tuple[list[Evidence], list[Flag]]:
-    """Clean evidence lines; one ``possible_injection`` flag per affected key."""
+    """Clean evidence; one ``possible_injection`` flag per affected key (never quoting the removed text)."""
     out: list[Evidence] = []
     flags: list[Flag] = []
     for ev in items:
-        clean, removed = neutralize(ev.text)
-        if removed:
-            ev = ev.model_copy(update={"text": clean, "meta": {**ev.meta, "neutralized": removed}})
+        clean = neutralize(ev)
+        if clean.neutralized > ev.neutralized:
+            fields = clean.neutralized - ev.neutralized
             flags.append(
                 Flag(
                     kind="possible_injection",
-                    reason="instruction-like text in this source was removed before the model read it",
+                    reason=f"instruction-like text in this source ({fields} field{'s' if fields > 1 else ''}) was "
+                    "removed before the model read it",
                     keys=[ev.key],
                 )
             )
-        out.append(ev)
+        out.append(clean)
     return out, flags

@@ -19,6 +19,18 @@ def merge_evidence(left: EvidenceMap | None, right: EvidenceMap | None) -> Evide
     return {**(left or {}), **(right or {})}
 
 
+def add_flags(left: list[dict[str, Any]] | None, right: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """Nodes add the flags they raise; the same (kind, reason) is kept once. gather starts each turn
+    afresh with ``langgraph.types.Overwrite``."""
+    out = list(left or [])
+    seen = {(f["kind"], f["reason"]) for f in out}
+    for flag in right or []:
+        if (flag["kind"], flag["reason"]) not in seen:
+            seen.add((flag["kind"], flag["reason"]))
+            out.append(flag)
+    return out
+
+
 class AgentState(TypedDict, total=False):
     messages: Annotated[list[AnyMessage], add_messages]
     question: str
@@ -28,7 +40,7 @@ class AgentState(TypedDict, total=False):
     turn_keys: list[str]  # evidence gathered for the current question, in order
     expected: dict[str, list[str]]  # data the question needs that came back empty → searched calls
     guideline_query: str | None
-    flags: list[dict[str, Any]]
+    flags: Annotated[list[dict[str, Any]], add_flags]
     steps: int
     draft: str
     checks: list[dict[str, Any]]

@@ -14,7 +14,6 @@ from langgraph.runtime import Runtime
 from medcite.agent.answer import Flag
 from medcite.agent.context import AgentContext
 from medcite.agent.state import AgentState
-from medcite.core.citation_keys import citation_keys
 from medcite.core.errors import MedciteError
 from medcite.core.evidence import Evidence
 
@@ -42,42 +41,12 @@ def audited(name: str) -> Callable[[NodeFn], NodeFn]:
 
 
 def evidence_from_tool_message(message: ToolMessage) -> list[Evidence]:
-    """A tool's Evidence artifact, or its ``[key] …`` lines when the tool returned text only."""
+    """A tool's ``list[Evidence]`` artifact; a tool that returns none gives no evidence (its text is
+    never parsed back into facts)."""
     artifact = message.artifact
     if isinstance(artifact, list) and all(isinstance(a, Evidence) for a in artifact):
         return list(artifact)
-    out: list[Evidence] = []
-    for line in str(message.content).splitlines():
-        keys = citation_keys(line[: line.find("]") + 1]) if line.startswith("[") else []
-        if keys:
-            guideline = keys[0].startswith("guideline:")
-            meta = {"stale": "STALE" in line} if guideline else {}
-            out.append(Evidence(key=keys[0], text=line.strip(), source="guideline" if guideline else "fhir", meta=meta))
-    return out
-
-
-def with_history(items: list[Evidence]) -> list[Evidence]:
-    """Add the earlier results a line mentions (``meta.previous``) as evidence of their own, so a draft
-    may cite them by the keys the line shows."""
-    out = list(items)
-    seen = {e.key for e in items}
-    for ev in items:
-        for prev in ev.meta.get("previous") or []:
-            key = prev.get("key")
-            if not key or key in seen:
-                continue
-            seen.add(key)
-            label = ev.meta.get("display") or "result"
-            out.append(
-                Evidence(
-                    key=key,
-                    source="fhir",
-                    date=prev.get("date"),
-                    text=f"[{key}] {prev.get('date')} {label}: {prev.get('value')}",
-                    meta={"code": ev.meta.get("code"), "display": label, "value_text": prev.get("value")},
-                )
-            )
-    return out
+    return []
 
 
 def run_tool(ctx: AgentContext, name: str, args: dict[str, Any]) -> tuple[list[Evidence], Flag | None]:

@@ -21,7 +21,7 @@ from medcite.core.evidence import Evidence
 HISTORY_TURNS = 2
 HISTORY_CHARS = 1500
 DRAFT_STOP = ["\nQuestion:", "\nEvidence", "<evidence>"]
-SYNOPSIS_PREFIXES = ("Patient/", "Condition/", "MedicationRequest/", "AllergyIntolerance/", "Observation/")
+SYNOPSIS_PREFIXES = ("Patient/", "Condition/", "MedicationRequest/", "AllergyIntolerance/", "none:", "Observation/")
 
 
 def _history(state: AgentState) -> str:

@@ -54,12 +54,14 @@ def finalize(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, 
     turn = list(evidence_of(state, state.get("turn_keys", [])).values())
     checks = checks_of(state)
     flags = flags_of(state)
+    raised: list[Flag] = []
     kept = " ".join(c.sentence for c in checks if c.kept)
     summarize = state.get("mode") == "summarize"
     fallback = not any(c.status == "verified" for c in checks)
     if fallback:
         note = "no sentence of the model's draft could be verified against the evidence"
-        flags.append(Flag(kind="incomplete", reason=note))
+        raised.append(Flag(kind="incomplete", reason=note))
+        flags.append(raised[-1])
         kept = "\n".join(filter(None, [kept, _fallback(turn) if not summarize else ""]))
     sections = _sections(state, evidence) if summarize else []
     keys = citation_keys(kept) + [k for s in sections for line in s.lines for k in citation_keys(line)]
@@ -80,6 +82,6 @@ def finalize(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, 
     ctx.log("answer", text=answer.text, flags=[str(f) for f in flags], citations=answer.cited_keys())
     return {
         "answer": answer.model_dump(mode="json"),
-        "flags": [f.model_dump() for f in flags],
+        "flags": [f.model_dump() for f in raised],
         "messages": [AIMessage(content=answer.text)],
     }

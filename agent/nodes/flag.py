@@ -9,7 +9,7 @@ from langgraph.runtime import Runtime
 from medcite.agent import flags as F
 from medcite.agent.context import AgentContext
 from medcite.agent.nodes.common import audited
-from medcite.agent.state import AgentState, checks_of, evidence_of, flags_of
+from medcite.agent.state import AgentState, checks_of, evidence_of
 from medcite.agent.verify import kept_keys
 
 
@@ -20,11 +20,10 @@ def flag(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, Any]
     cited = kept_keys(checks)
     shown_guidelines = [e.key for e in turn if e.source == "guideline"] if state.get("mode") == "summarize" else []
     found = [
-        *flags_of(state),
         *F.missing_flags(state.get("expected") or {}),
         *F.conflict_flags(turn),
         *F.stale_flags(turn, keys=cited + shown_guidelines),
         *F.verification_flags(checks),
         *F.language_flags(checks),
     ]
-    return {"flags": [f.model_dump() for f in F.dedupe(found)]}
+    return {"flags": [f.model_dump() for f in found]}

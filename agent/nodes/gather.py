@@ -6,15 +6,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langgraph.runtime import Runtime
+from langgraph.types import Overwrite
 
 from medcite.agent.answer import Flag
 from medcite.agent.context import AgentContext
 from medcite.agent.flags import retrieval_flags
-from medcite.agent.nodes.common import audited, run_tool, with_history
+from medcite.agent.nodes.common import audited, run_tool
 from medcite.agent.planner import plan_question, summary_guideline_queries, summary_k_per_problem
 from medcite.agent.safety import neutralize_evidence
 from medcite.agent.state import AgentState, dump_evidence
-from medcite.core.evidence import Evidence
+from medcite.core.evidence import AbsenceFact, ConditionFact, Evidence, with_history
 from medcite.tools.fhir import patient_sections
 
 
@@ -38,7 +39,7 @@ def _record_evidence(ctx: AgentContext, state: AgentState) -> _Record:
         sections = patient_sections(ctx.source, ctx.patient_id)
         out.items = sections.evidence()
         out.flags = [Flag(kind="source_issue", reason=issue) for issue in sections.data_issues]
-        names = (str(e.meta.get("display") or "") for e in sections.active_problems)
+        names = (e.fact.code.display for e in sections.active_problems if isinstance(e.fact, ConditionFact))
         out.guideline_queries = summary_guideline_queries([n for n in dict.fromkeys(names) if n])
         out.guideline_k = summary_k_per_problem()
         titled = [("Patient", [sections.patient]), *sections.titled()]
@@ -51,7 +52,7 @@ def _record_evidence(ctx: AgentContext, state: AgentState) -> _Record:
         found, problem = run_tool(ctx, call.tool, call.args)
         if problem:
             out.flags.append(problem)
-        if not found and call.expects:
+        if call.expects and all(isinstance(e.fact, AbsenceFact) for e in found):
             out.expected.setdefault(call.expects, []).append(call.signature())
         out.items += found
     return out
@@ -87,7 +88,7 @@ def gather(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, An
         "evidence": dump_evidence(items),
         "turn_keys": keys,
         "expected": record.expected,
-        "flags": [f.model_dump() for f in record.flags + g_flags + injection_flags],
+        "flags": Overwrite([f.model_dump() for f in record.flags + g_flags + injection_flags]),
         "steps": 0,
         "draft": "",
         "checks": [],

@@ -15,10 +15,11 @@ from medcite.agent.answer import Flag
 from medcite.agent.context import AgentContext
 from medcite.agent.evidence_block import prompt_budget_chars, render_evidence
 from medcite.agent.models.toolcall import ToolSpec
-from medcite.agent.nodes.common import audited, evidence_from_tool_message, with_history
+from medcite.agent.nodes.common import audited, evidence_from_tool_message
 from medcite.agent.prompts import load_prompt
 from medcite.agent.safety import neutralize_evidence
 from medcite.agent.state import AgentState, dump_evidence, evidence_of
+from medcite.core.evidence import with_history
 
 
 def wants_reasoning(state: AgentState, ctx: AgentContext) -> bool:
@@ -33,7 +34,7 @@ def reason(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, An
         return {}
     if step >= ctx.settings.max_steps:
         reason = f"stopped after {step} tool steps; the answer uses the evidence gathered so far"
-        return {"flags": [*state.get("flags", []), Flag(kind="incomplete", reason=reason).model_dump()]}
+        return {"flags": [Flag(kind="incomplete", reason=reason).model_dump()]}
     tools_chars = sum(len(json.dumps(ToolSpec.from_any(t).prompt_json())) for t in ctx.tools) + 1000
     budget = prompt_budget_chars(ctx.settings, ctx.model, other_chars=tools_chars + len(state["question"]))
     evidence, _ = render_evidence(evidence_of(state, state.get("turn_keys", [])).values(), budget)
@@ -45,7 +46,7 @@ def reason(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, An
     elif isinstance(message, AIMessage) and message.invalid_tool_calls:
         error = message.invalid_tool_calls[0].get("error") or "unusable tool call"
         flag = Flag(kind="tool_error", reason=f"the model's tool request was unusable and was skipped: {error}")
-        update["flags"] = [*state.get("flags", []), flag.model_dump()]
+        update["flags"] = [flag.model_dump()]
     return update
 
 
@@ -64,7 +65,7 @@ def absorb(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, An
             break
         results.insert(0, message)
     items = []
-    flags = list(state.get("flags", []))
+    flags: list[dict[str, Any]] = []
     for message in results:
         if message.status == "error":
             reason = f"{message.name} failed: {str(message.content)[:200]}"

@@ -1,5 +1,6 @@
 """The one citation-key grammar: ``[Observation/123]``, ``[DocumentReference/9#assessment-and-plan]``,
-``[guideline:uspstf-00042]``, alone or grouped as ``[A/1, B/2]``.
+``[guideline:uspstf-00042]``, ``[none:allergies]`` (a search that found nothing), alone or grouped as
+``[A/1, B/2]``.
 
 Used by the tools that make keys, the agent that verifies them and the evaluations that score them.
 """
@@ -10,7 +11,8 @@ import re
 
 RESOURCE_KEY = r"[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}(?:#[a-z0-9\-]{1,80})?"
 GUIDELINE_KEY = r"guideline:[A-Za-z0-9_\-.:]{1,120}"
-_KEY = re.compile(rf"^(?:{RESOURCE_KEY}|{GUIDELINE_KEY})$")
+ABSENCE_KEY = r"none:[a-z0-9\-.]{1,160}"  # a search of the record that found nothing
+_KEY = re.compile(rf"^(?:{RESOURCE_KEY}|{GUIDELINE_KEY}|{ABSENCE_KEY})$")
 _BRACKET = re.compile(r"\[([^\[\]]{1,400})\]")
 _SEPARATORS = re.compile(r"[,;]\s*|\s+")
 
@@ -45,7 +47,7 @@ def bracket(key: str) -> str:
 
 def resource_part(key: str) -> tuple[str, str, str | None] | None:
     """``("DocumentReference", "9", "assessment-and-plan")`` for a record key; None for a guideline key."""
-    if key.startswith("guideline:") or "/" not in key:
+    if key.startswith(("guideline:", "none:")) or "/" not in key:
         return None
     rtype, _, rest = key.partition("/")
     rid, _, fragment = rest.partition("#")

@@ -1,4 +1,7 @@
-"""The compact, citable patient context: every section the summarizer renders, as Evidence lists."""
+"""The compact, citable patient context: every section the summarizer renders, as Evidence lists.
+
+A section the record holds nothing for carries the citable "none recorded" fact of its search
+(``none:allergies``, ...), so a statement that something is absent can be checked like any other."""
 
 from __future__ import annotations
 
@@ -59,15 +62,17 @@ def patient_sections(source: FhirSource, patient_id: str, as_of: date | None = N
         shown.append(f"... and {len(issues) - MAX_ISSUES_SHOWN} more resources left out")
     return PatientSections(
         patient=facts.demographics(source, patient_id, as_of)[0],
-        active_problems=facts.conditions(source, patient_id, "active"),
-        resolved_problems=facts.conditions(source, patient_id, "resolved"),
-        active_medications=facts.medications(source, patient_id, "active"),
-        stopped_medications=facts.medications(source, patient_id, "stopped"),
-        allergies=facts.allergies(source, patient_id),
-        latest_results=facts.latest_results(source, patient_id),
-        encounters=facts.encounters(source, patient_id, latest_n=RECENT_ENCOUNTERS),
-        immunizations=facts.latest_immunizations(source, patient_id),
-        procedures=facts.procedures(source, patient_id, latest_n=RECENT_PROCEDURES),
+        active_problems=facts.conditions(source, patient_id, "active") or [facts.no_conditions("active")],
+        resolved_problems=facts.conditions(source, patient_id, "resolved") or [facts.no_conditions("resolved")],
+        active_medications=facts.medications(source, patient_id, "active") or [facts.no_medications("active")],
+        stopped_medications=facts.medications(source, patient_id, "stopped") or [facts.no_medications("stopped")],
+        allergies=facts.allergies(source, patient_id) or [facts.no_allergies()],
+        latest_results=facts.latest_results(source, patient_id) or [facts.no_results()],
+        encounters=facts.encounters(source, patient_id, latest_n=RECENT_ENCOUNTERS)
+        or [facts.nothing_in_window("Encounter")],
+        immunizations=facts.latest_immunizations(source, patient_id) or [facts.nothing_in_window("Immunization")],
+        procedures=facts.procedures(source, patient_id, latest_n=RECENT_PROCEDURES)
+        or [facts.nothing_in_window("Procedure")],
         data_issues=shown,
     )
 
@@ -75,12 +80,7 @@ def patient_sections(source: FhirSource, patient_id: str, as_of: date | None = N
 def render_sections(sections: PatientSections) -> str:
     lines = ["Patient", sections.patient.text]
     for title, items in sections.titled():
-        lines.append("")
-        lines.append(title)
-        if items:
-            lines.extend(e.text for e in items)
-        else:
-            lines.append("none recorded")
+        lines += ["", title, *(e.text for e in items)]
     if sections.data_issues:
         lines += ["", "Left out of this record (invalid input)", *sections.data_issues]
     return "\n".join(lines)

@@ -6,16 +6,17 @@ the same answer whether it sits in a local bundle or on a FHIR server.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from medcite.core.errors import InputError
-from medcite.core.evidence import Evidence
+from medcite.core.evidence import AbsenceFact, Evidence, ObservationFact
+from medcite.core.vocabulary import find_observation_name
 from medcite.tools.fhir import render
 from medcite.tools.fhir import resource_fields as rf
-from medcite.tools.fhir.fhir_dates import day_of
 from medcite.tools.fhir.lookups import observation_target, status_codes
 from medcite.tools.fhir.query import SearchQuery
 from medcite.tools.fhir.source import FhirSource
@@ -31,6 +32,73 @@ TIMELINE_TYPES = (
     "Observation",
 )
 CATEGORY_ORDER = ("vital-signs", "laboratory")
+
+
+def absent(resource_type: str, what: str, searched: str, *slug: str | date | None) -> Evidence:
+    """A citable "none recorded" for a search that found nothing: key ``none:<slug>``, e.g.
+    ``none:allergies``, ``none:medications-active``, ``none:observations-hba1c-since-2020-01-01``."""
+    words = [str(part) for part in slug if part]
+    key = "none:" + "-".join(re.sub(r"[^a-z0-9.]+", "-", w.lower()).strip("-") for w in words)
+    return Evidence(key=key, fact=AbsenceFact(what=what, resource_type=resource_type, searched=searched))
+
+
+def window_words(since: date | None, until: date | None) -> tuple[str, list[str | date | None]]:
+    """(' from 2020-01-01 to 2021-01-01', slug parts) for a date window; empty for none."""
+    words = (f" from {since}" if since else "") + (f" to {until}" if until else "")
+    slug: list[str | date | None] = []
+    if since:
+        slug += ["since", since]
+    if until:
+        slug += ["until", until]
+    return words, slug
+
+
+def no_conditions(status: str) -> Evidence:
+    return absent("Condition", f"{status} conditions", f"Condition, clinical status {status}", "conditions", status)
+
+
+def no_medications(status: str) -> Evidence:
+    return absent(
+        "MedicationRequest", f"{status} medications", f"MedicationRequest, status {status}", "medications", status
+    )
+
+
+def no_allergies(status: str = "all") -> Evidence:
+    qualifier = None if status == "all" else status
+    what = "allergies or intolerances" if status == "all" else f"{status} allergies or intolerances"
+    return absent("AllergyIntolerance", what, f"AllergyIntolerance, clinical status {status}", "allergies", qualifier)
+
+
+_WINDOW_KINDS = {
+    "Immunization": "immunizations",
+    "Encounter": "encounters",
+    "Procedure": "procedures",
+    "entries": "entries",
+}
+
+
+def nothing_in_window(resource_type: str, since: date | None = None, until: date | None = None) -> Evidence:
+    """Nothing of ``resource_type`` ('entries': nothing at all) in the window."""
+    kind = _WINDOW_KINDS[resource_type]
+    words, slug = window_words(since, until)
+    searched = ("every dated resource" if resource_type == "entries" else resource_type) + (words or ", all dates")
+    return absent(resource_type if resource_type != "entries" else "any", kind + words, searched, kind, *slug)
+
+
+def no_observations(code_or_name: str, since: date | None = None, until: date | None = None) -> Evidence:
+    known = find_observation_name(code_or_name)
+    name = known.name if known else code_or_name
+    target = observation_target(code_or_name)
+    words, slug = window_words(since, until)
+    codes = ", ".join(target.codes) if target.codes else f"text {target.text!r}"
+    what, searched = f"{target.label} results{words}", f"Observation, {codes}{words}"
+    return absent("Observation", what, searched, "observations", name, *slug)
+
+
+def no_results(category: str = "all") -> Evidence:
+    qualifier = None if category == "all" else category
+    what = "results" if category == "all" else f"{category} results"
+    return absent("Observation", what, f"Observation, category {category}", "results", qualifier)
 
 
 def resolver(source: FhirSource) -> render.Resolve:
@@ -89,23 +157,9 @@ def immunizations(
 
 
 def latest_immunizations(source: FhirSource, patient_id: str) -> list[Evidence]:
-    """The latest dose of each vaccine, with the number of doses recorded (newest first)."""
+    """The latest dose of each vaccine, citing its earlier doses (newest first)."""
     found = _search(source, "Immunization", patient_id, newest_first=True)
-    groups = _group_by_code(found)
-    out = []
-    for group in groups.values():
-        line = render.immunization(group[0])
-        if len(group) > 1:
-            first = day_of(rf.date_value(group[-1]))
-            earlier = " ".join(f"[{rf.resource_key(r)}]" for r in group[1:])
-            line.text += f"; {len(group)} doses since {first} {earlier}"
-            line.meta["doses"] = len(group)
-            line.meta["previous"] = [
-                {"key": rf.resource_key(r), "date": day_of(rf.date_value(r)), "value": "earlier dose"}
-                for r in group[1:]
-            ]
-        out.append(line)
-    return out
+    return [render.immunization(group[0], earlier=group[1:]) for group in _group_by_code(found).values()]
 
 
 def _recent(
@@ -203,9 +257,10 @@ def latest_results(
     lines = [render.observation(group[0], earlier=group[1 : 1 + history]) for group in _group_by_code(found).values()]
 
     def order(e: Evidence) -> tuple[int, str, str]:
-        cat = e.meta.get("category")
-        rank = CATEGORY_ORDER.index(cat) if cat in CATEGORY_ORDER else len(CATEGORY_ORDER)
-        return rank, str(e.meta.get("display") or ""), e.key
+        fact = e.fact
+        assert isinstance(fact, ObservationFact)
+        rank = CATEGORY_ORDER.index(fact.category) if fact.category in CATEGORY_ORDER else len(CATEGORY_ORDER)
+        return rank, fact.code.display or "", e.key
 
     return sorted(lines, key=order)
 
@@ -220,12 +275,11 @@ def timeline(
     """Everything dated in the window, oldest first: encounters, problems (by onset), prescriptions,
     procedures, immunizations, allergies and results."""
     resolve = resolver(source)
-    lines: list[Evidence] = []
+    dated: list[tuple[str, Evidence]] = []
     for rtype in types:
         for res in _search(source, rtype, patient_id, date_ge=since, date_le=until):
             line = render.render(res, resolve)
-            if line.date is None:
-                span = rf.date_range(res)
-                line.date = span[0].date().isoformat() if span else None
-            lines.append(line)
-    return sorted(lines, key=lambda e: (e.date or "", e.key))
+            span = rf.date_range(res)
+            day = line.date or (span[0].date().isoformat() if span else "")
+            dated.append((day, line))
+    return [line for _, line in sorted(dated, key=lambda d: (d[0], d[1].key))]

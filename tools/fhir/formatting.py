@@ -59,14 +59,3 @@ def system_label(system: str | None) -> str | None:
 def primary_coding(value: Any) -> rf.Coding | None:
     found = [c for c in rf.codings_of(value) if c.code]
     return found[0] if found else None
-
-
-def concept_label(value: Any) -> str:
-    """'Prediabetes (SNOMED 15777000)': the concept's text and its first code."""
-    text = clean_text(rf.concept_text(value) or "unnamed")
-    coding = primary_coding(value)
-    if coding is None:
-        return text
-    label = system_label(coding.system)
-    code = clean_text(coding.code, 40)
-    return f"{text} ({label} {code})" if label else f"{text} ({code})"

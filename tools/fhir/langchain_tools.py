@@ -89,9 +89,12 @@ TOOL_ARGS: dict[str, type[BaseModel]] = {
 }
 
 
-def _answer(items: list[Evidence], empty: str, max_lines: int | None = None) -> ToolResult:
+def _answer(items: list[Evidence], empty: Evidence, max_lines: int | None = None) -> ToolResult:
+    """The lines found, or the citable "none recorded" fact of the search when nothing was found."""
+    if not items:
+        return empty.text, [empty]
     shown = items[:max_lines] if max_lines else items
-    text = render_lines(shown, empty)
+    text = render_lines(shown, empty.text)
     if len(shown) < len(items):
         more = len(items) - len(shown)
         text += f"\nnote: {more} more lines in this window; narrow the dates to see them"
@@ -104,41 +107,42 @@ def make_fhir_tools(source: FhirSource, patient_id: str) -> list[BaseTool]:
     pid = patient_id
 
     def get_patient() -> ToolResult:
-        return _answer(facts.demographics(source, pid), "no patient record")
+        return _answer(facts.demographics(source, pid), facts.absent("Patient", "patient", "Patient", "patient"))
 
     def list_conditions(status: str = "active") -> ToolResult:
-        return _answer(facts.conditions(source, pid, status), f"no {status} conditions recorded")
+        return _answer(facts.conditions(source, pid, status), facts.no_conditions(status))
 
     def list_medications(status: str = "active") -> ToolResult:
-        return _answer(facts.medications(source, pid, status), f"no {status} medications recorded")
+        return _answer(facts.medications(source, pid, status), facts.no_medications(status))
 
     def list_allergies(status: str = "all") -> ToolResult:
-        return _answer(facts.allergies(source, pid, status), "no allergies recorded")
+        return _answer(facts.allergies(source, pid, status), facts.no_allergies(status))
 
     def list_immunizations(since: date | None = None, until: date | None = None) -> ToolResult:
-        return _answer(
-            facts.immunizations(source, pid, since, until),
-            "no immunizations recorded in this window",
-        )
+        found = facts.immunizations(source, pid, since, until)
+        return _answer(found, facts.nothing_in_window("Immunization", since, until))
 
     def list_encounters(since: date | None = None, until: date | None = None, latest_n: int = 10) -> ToolResult:
-        return _answer(facts.encounters(source, pid, since, until, latest_n), "no encounters in this window")
+        found = facts.encounters(source, pid, since, until, latest_n)
+        return _answer(found, facts.nothing_in_window("Encounter", since, until))
 
     def list_procedures(since: date | None = None, until: date | None = None, latest_n: int = 10) -> ToolResult:
-        return _answer(facts.procedures(source, pid, since, until, latest_n), "no procedures in this window")
+        found = facts.procedures(source, pid, since, until, latest_n)
+        return _answer(found, facts.nothing_in_window("Procedure", since, until))
 
     def search_observations(
         code_or_name: str, since: date | None = None, until: date | None = None, latest_n: int = 5
     ) -> ToolResult:
         found = facts.observations(source, pid, code_or_name, since, until, latest_n)
-        return _answer(found, f"no observations matching {code_or_name!r} in this window")
+        return _answer(found, facts.no_observations(code_or_name, since, until))
 
     def latest_results(category: str = "all") -> ToolResult:
         found = facts.latest_results(source, pid, None if category == "all" else category)
-        return _answer(found, f"no {category} results recorded")
+        return _answer(found, facts.no_results(category))
 
     def patient_timeline(since: date | None = None, until: date | None = None, max_lines: int = 80) -> ToolResult:
-        return _answer(facts.timeline(source, pid, since, until), "nothing recorded in this window", max_lines)
+        found = facts.timeline(source, pid, since, until)
+        return _answer(found, facts.nothing_in_window("entries", since, until), max_lines)
 
     specs: list[tuple[Callable[..., ToolResult], str]] = [
         (get_patient, "The patient's demographics: name, sex, birth date and age, deceased date."),

@@ -1,64 +1,47 @@
-"""Observation values as text and numbers (single value or components), and their trends."""
+"""Observation values as typed :class:`Value` objects (single value or components), and their trends."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
+from medcite.core.evidence import Trend, Value, values_text
 from medcite.tools.fhir import resource_fields as rf
 from medcite.tools.fhir.formatting import clean_text, format_number, format_quantity
 
-Trend = Literal["rising", "falling", "stable"]
 STABLE_WITHIN = 0.01  # relative change treated as no change
+# Components written in clinical order: systolic before diastolic (LOINC), whatever the resource's order.
+COMPONENT_ORDER = ("8480-6", "8462-3")
 
 
-@dataclass(frozen=True)
-class Value:
-    """One reported value: ``label`` is set for components ('Systolic Blood Pressure')."""
-
-    label: str | None
-    text: str
-    number: float | None
-    unit: str | None
-
-
-def _value_of(element: dict[str, Any]) -> tuple[str, float | None, str | None] | None:
+def _value_of(element: dict[str, Any]) -> Value | None:
     if "valueQuantity" in element:
         q = element["valueQuantity"]
         text = format_quantity(q)
         if text is None:
             return None
-        number = q.get("value")
-        return text, float(number), clean_text(q.get("unit") or q.get("code") or "", 40) or None
+        unit = clean_text(q.get("unit") or q.get("code") or "", 40) or None
+        return Value(text=text, number=float(q["value"]), unit=unit, comparator=q.get("comparator"))
     if "valueCodeableConcept" in element:
-        return (
-            clean_text(rf.concept_text(element["valueCodeableConcept"]) or "coded value"),
-            None,
-            None,
-        )
+        return Value(text=clean_text(rf.concept_text(element["valueCodeableConcept"]) or "coded value"))
     if "valueString" in element:
-        return clean_text(element["valueString"], 120), None, None
+        return Value(text=clean_text(element["valueString"], 120))
     if "valueBoolean" in element:
-        return ("yes" if element["valueBoolean"] else "no"), None, None
+        return Value(text="yes" if element["valueBoolean"] else "no")
     if "valueInteger" in element:
-        return str(element["valueInteger"]), float(element["valueInteger"]), None
+        return Value(text=str(element["valueInteger"]), number=float(element["valueInteger"]))
     if "valueRange" in element:
         low = format_quantity(element["valueRange"].get("low")) or "?"
         high = format_quantity(element["valueRange"].get("high")) or "?"
-        return f"{low} to {high}", None, None
+        return Value(text=f"{low} to {high}")
     if "valueRatio" in element:
         num = format_quantity(element["valueRatio"].get("numerator")) or "?"
         den = format_quantity(element["valueRatio"].get("denominator")) or "?"
-        return f"{num} / {den}", None, None
+        return Value(text=f"{num} / {den}")
     for key in ("valueDateTime", "valuePeriod", "valueTime"):
         if key in element:
-            return clean_text(json_scalar(element[key])), None, None
+            return Value(text=clean_text(json_scalar(element[key])))
     if "dataAbsentReason" in element:
-        return (
-            f"no value ({clean_text(rf.concept_text(element['dataAbsentReason']) or 'absent')})",
-            None,
-            None,
-        )
+        return Value(text=f"no value ({clean_text(rf.concept_text(element['dataAbsentReason']) or 'absent')})")
     return None
 
 
@@ -68,35 +51,34 @@ def json_scalar(value: Any) -> str:
     return str(value)
 
 
+def _component_rank(value: Value) -> int:
+    return COMPONENT_ORDER.index(value.code) if value.code in COMPONENT_ORDER else len(COMPONENT_ORDER)
+
+
 def values(observation: dict[str, Any]) -> list[Value]:
-    """The observation's own value, else its components' values."""
+    """The observation's own value, else its components' values (systolic before diastolic)."""
     own = _value_of(observation)
     if own is not None:
-        return [Value(None, *own)]
+        return [own]
     out = []
     for comp in observation.get("component") or []:
         found = _value_of(comp) if isinstance(comp, dict) else None
         if found is not None:
             label = clean_text(rf.concept_text(comp.get("code")) or "component", 60)
-            out.append(Value(label, *found))
-    return out
-
-
-def full_text(vals: list[Value]) -> str:
-    """'6.2 %' or 'Diastolic Blood Pressure 80 mm(Hg), Systolic Blood Pressure 120 mm(Hg)'."""
-    if not vals:
-        return "no value"
-    return ", ".join(f"{v.label} {v.text}" if v.label else v.text for v in vals)
+            code = next((c.code for c in rf.codings_of(comp.get("code")) if c.code), None)
+            out.append(found.model_copy(update={"label": label, "code": code}))
+    return sorted(out, key=_component_rank)
 
 
 def short_text(vals: list[Value]) -> str:
-    """Compact form for earlier results: '80/120 mm(Hg)' when components share a unit."""
+    """Compact form for earlier results: '120/80 mm(Hg)' when components share a unit (same order as
+    the latest reading's components)."""
     units = {v.unit for v in vals}
     if len(vals) > 1 and len(units) == 1 and all(v.number is not None for v in vals):
         unit = units.pop()
         joined = "/".join(format_number(v.number) for v in vals)
         return f"{joined} {unit}" if unit else joined
-    return full_text(vals)
+    return values_text(vals)
 
 
 def trend(latest: list[Value], previous: list[Value]) -> list[Trend] | None:

@@ -12,7 +12,7 @@ Typical use::
 from medcite.tools.retrieval.hits import GuidelineHit, hit_evidence, hit_line
 from medcite.tools.retrieval.retriever import MODES, GuidelineRetriever, Mode, open_retriever
 from medcite.tools.retrieval.store import GuidelineStore
-from medcite.tools.retrieval.tool import make_search_tool, search_guidelines_text
+from medcite.tools.retrieval.tool import make_search_tool, search_guidelines_evidence
 
 __all__ = [
     "MODES",
@@ -24,5 +24,5 @@ __all__ = [
     "hit_line",
     "make_search_tool",
     "open_retriever",
-    "search_guidelines_text",
+    "search_guidelines_evidence",
 ]

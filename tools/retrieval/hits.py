@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from medcite.core.evidence import Evidence
+from medcite.core.evidence import Evidence, GuidelineFact
 from medcite.tools.retrieval.passage import Passage
 
 CITATION_PREFIX = "guideline:"
@@ -45,41 +45,30 @@ def _clip(text: str, limit: int) -> str:
     return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
-def hit_line(hit: GuidelineHit, passage_chars: int = PASSAGE_CHARS) -> str:
-    p = hit.passage
-    date = p.date or "undated"
-    if hit.stale:
-        date += f", STALE: older than {hit.stale_after_years:g} years"
-    head = f"[{hit.key}] {_clean(p.title)}"
-    if p.issuer:
-        head += f" — {_clean(p.issuer)}"
-    head += f" ({date})"
-    if p.grade:
-        head += f" · grade {_clean(p.grade)}"
-    if hit.superseded_by:
-        head += f" · newer on this topic: {CITATION_PREFIX}{hit.superseded_by}"
-    section = f"{_clean(p.section)}: " if p.section else ""
-    return f"{head} · {section}{_clip(_clean(p.text), passage_chars)}"
-
-
 def hit_evidence(hit: GuidelineHit, passage_chars: int = PASSAGE_CHARS) -> Evidence:
+    """The hit as citable Evidence: a :class:`GuidelineFact` with its provenance, recency and ranks."""
     p = hit.passage
-    return Evidence(
-        key=hit.key,
-        text=hit_line(hit, passage_chars),
-        source="guideline",
-        date=p.date,
-        meta={
-            "title": p.title,
-            "issuer": p.issuer,
-            "section": p.section,
-            "url": p.url,
-            "grade": p.grade,
-            "stale": hit.stale,
-            "superseded_by": f"{CITATION_PREFIX}{hit.superseded_by}" if hit.superseded_by else None,
-            "score": hit.score,
-            "source": p.source,
-            "doc_id": p.doc_id,
-            "passage": p.text,
-        },
+    fact = GuidelineFact(
+        title=_clean(p.title),
+        issuer=_clean(p.issuer),
+        section=_clean(p.section),
+        published=p.date,
+        url=p.url,
+        grade=_clean(p.grade) if p.grade else None,
+        topic=p.topic,
+        doc_id=p.doc_id,
+        corpus=p.source,
+        excerpt=_clip(_clean(p.text), passage_chars),
+        stale=hit.stale,
+        stale_after_years=hit.stale_after_years,
+        superseded_by=f"{CITATION_PREFIX}{hit.superseded_by}" if hit.superseded_by else None,
+        score=hit.score,
+        dense_rank=hit.dense_rank,
+        lexical_rank=hit.lexical_rank,
     )
+    return Evidence(key=hit.key, fact=fact)
+
+
+def hit_line(hit: GuidelineHit, passage_chars: int = PASSAGE_CHARS) -> str:
+    """``[guideline:<id>] Title — Issuer (date) · section: passage…``."""
+    return hit_evidence(hit, passage_chars).text

@@ -59,6 +59,27 @@ def is_active_condition(r: dict[str, Any]) -> bool:
     return r["resourceType"] == "Condition" and "active" in codes and "abatementDateTime" not in r
 
 
+def clinical_status(r: dict[str, Any]) -> str | None:
+    return next((c.get("code") for c in (r.get("clinicalStatus") or {}).get("coding", [])), None)
+
+
+# What each "none recorded" key of a summary claims, checked on the raw bundle.
+ABSENT: dict[str, Any] = {
+    "none:allergies": lambda r: r["resourceType"] == "AllergyIntolerance",
+    "none:conditions-active": lambda r: r["resourceType"] == "Condition"
+    and clinical_status(r) in ("active", "recurrence", "relapse"),
+    "none:conditions-resolved": lambda r: r["resourceType"] == "Condition"
+    and clinical_status(r) in ("resolved", "remission", "inactive"),
+    "none:medications-active": lambda r: r["resourceType"] == "MedicationRequest" and r["status"] == "active",
+    "none:medications-stopped": lambda r: r["resourceType"] == "MedicationRequest"
+    and r["status"] in ("stopped", "completed", "cancelled"),
+    "none:immunizations": lambda r: r["resourceType"] == "Immunization",
+    "none:encounters": lambda r: r["resourceType"] == "Encounter",
+    "none:procedures": lambda r: r["resourceType"] == "Procedure",
+    "none:results": lambda r: r["resourceType"] == "Observation",
+}
+
+
 @pytest.fixture(scope="module")
 def summarizer_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings.from_env(data_dir=tmp_path_factory.mktemp("summaries"), max_new_tokens=128, evidence_chars=3500)
@@ -82,13 +103,16 @@ def test_summarize_bundle(
     raw = raw_resources(bundle)
 
     # Every citation key resolves to a real resource of this bundle or a real corpus passage.
+    # A "none recorded" key is cited only where the bundle really holds nothing of that kind.
     for citation in summary.citations:
         if citation.source == "guideline":
             assert citation.key.removeprefix("guideline:") in corpus_ids(), citation.key
             assert citation.date and citation.url
+        elif citation.key.startswith("none:"):
+            assert not any(ABSENT[citation.key](r) for r in raw.values()), citation.key
         else:
             assert citation.key in raw, citation.key
-    for key in re.findall(r"\[([A-Za-z]+/[^\]\s]+|guideline:[^\]\s]+)\]", summary.text):
+    for key in re.findall(r"\[([A-Za-z]+/[^\]\s]+|guideline:[^\]\s]+|none:[^\]\s]+)\]", summary.text):
         assert key in summary.cited_keys(), key
 
     # Facts sections state the source values (observations) and dates (conditions, medications, patient).

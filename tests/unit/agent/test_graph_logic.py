@@ -11,6 +11,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from medcite.agent.assistant import Assistant
 from medcite.core.errors import InputError
+from medcite.core.evidence import ObservationFact
 from medcite.core.settings import Settings
 from medcite.tools.fhir import facts, open_source
 from tests.conftest import SYNTHEA_DIR
@@ -33,7 +34,8 @@ def bot(outputs: list[str], tmp_path: Path, max_steps: int = 2) -> tuple[Assista
 
 def test_tool_round_trip_adds_evidence_the_draft_can_cite(tmp_path: Path) -> None:
     older = EGFR[-1]
-    value = float(older.meta["value_text"].split()[0])  # as displayed in the evidence line
+    assert isinstance(older.fact, ObservationFact)
+    value = float(older.fact.values[0].text.split()[0])  # as displayed in the evidence line
     outputs = [
         '{"tool": "search_observations", "arguments": {"code_or_name": "egfr"}}',
         '{"answer": "ready"}',
@@ -75,7 +77,8 @@ def test_unusable_tool_calls_become_a_flag_not_a_crash(tmp_path: Path) -> None:
 
 
 def test_planted_false_number_and_citation_are_caught(tmp_path: Path) -> None:
-    systolic = float(next(c for c in BP.meta["components"] if "Systolic" in c["label"])["text"].split()[0])
+    assert isinstance(BP.fact, ObservationFact)
+    systolic = float(next(v for v in BP.fact.values if v.label and "Systolic" in v.label).text.split()[0])
     draft = (
         f"Systolic blood pressure was {systolic:g} mm(Hg) on {BP.date} [{BP.key}]. "
         f"Systolic blood pressure was {systolic + 31:g} mm(Hg) [{BP.key}]. "
@@ -113,6 +116,17 @@ def test_conversation_memory_across_turns(tmp_path: Path) -> None:
     assistant.ask("And since when?", thread_id="t1")
     second_prompt = model.requests[1][0][-1]["content"]
     assert "Earlier in this conversation" in second_prompt and "What conditions does he have?" in second_prompt
+
+
+def test_flags_are_raised_once_and_start_afresh_each_turn(tmp_path: Path) -> None:
+    good = "Hypertension is active [Condition/0894e750-c11a-49d4-848d-cbd4873da9fa]."
+    planted = f"{good} He smokes 40 a day [Condition/x]."
+    assistant, _ = bot([planted, good], tmp_path, max_steps=0)
+    first = assistant.ask("What conditions does he have?", thread_id="t-flags")
+    assert [f.kind for f in first.flags].count("removed_claim") == 1
+    assert len({(f.kind, f.reason) for f in first.flags}) == len(first.flags)
+    second = assistant.ask("What conditions does he have now?", thread_id="t-flags")
+    assert "removed_claim" not in {f.kind for f in second.flags}
 
 
 OTHER_BUNDLE = SYNTHEA_DIR / "Patria_Schimmel_d2f8f862-3856-490d-b56f-98e0ed984b1e.json"

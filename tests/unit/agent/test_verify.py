@@ -5,27 +5,50 @@ from __future__ import annotations
 import pytest
 
 from medcite.agent.verify import citation_keys, dates_in, kept_keys, numbers_in, split_sentences, verify_draft
-from medcite.core.evidence import Evidence
+from medcite.core.evidence import Code, Evidence, GuidelineFact, ObservationFact, Reading, Value
 
 A1C = "Observation/a1c-1"
 BP = "Observation/bp-1"
+MMHG = "mm(Hg)"
 EVIDENCE = {
     A1C: Evidence(
         key=A1C,
-        source="fhir",
-        text=f"[{A1C}] 2019-06-25 Hemoglobin A1c (LOINC 4548-4): 7.564 %; previous 6.064 % (2017-12-05); trend rising",
+        fact=ObservationFact(
+            code=Code(display="Hemoglobin A1c", system_label="LOINC", code="4548-4"),
+            status="final",
+            effective="2019-06-25",
+            values=[Value(text="7.564 %", number=7.564, unit="%")],
+            earlier=[
+                Reading(
+                    key="Observation/a1c-0",
+                    date="2017-12-05",
+                    values=[Value(text="6.064 %", number=6.064, unit="%")],
+                    short_text="6.064 %",
+                )
+            ],
+            trend=["rising"],
+        ),
     ),
     BP: Evidence(
         key=BP,
-        source="fhir",
-        text=f"[{BP}] 2018-04-08 Blood Pressure (LOINC 55284-4): Diastolic Blood "
-        "Pressure 113 mm(Hg), Systolic Blood Pressure 149.8 mm(Hg)",
+        fact=ObservationFact(
+            code=Code(display="Blood Pressure", system_label="LOINC", code="55284-4"),
+            status="final",
+            effective="2018-04-08",
+            values=[
+                Value(label="Systolic Blood Pressure", code="8480-6", text=f"149.8 {MMHG}", number=149.8, unit=MMHG),
+                Value(label="Diastolic Blood Pressure", code="8462-3", text=f"113 {MMHG}", number=113, unit=MMHG),
+            ],
+        ),
     ),
     "guideline:uspstf-1": Evidence(
         key="guideline:uspstf-1",
-        source="guideline",
-        text="[guideline:uspstf-1] Prediabetes and Type 2 Diabetes: Screening — USPSTF "
-        "(2021-08-24) · Screen adults aged 35 to 70 years who have overweight or obesity.",
+        fact=GuidelineFact(
+            title="Prediabetes and Type 2 Diabetes: Screening",
+            issuer="USPSTF",
+            published="2021-08-24",
+            excerpt="Screen adults aged 35 to 70 years who have overweight or obesity.",
+        ),
     ),
 }
 

@@ -1,4 +1,4 @@
-from medcite.core.evidence import Evidence
+from medcite.core.evidence import Evidence, GuidelineFact
 from medcite.evals.qa.datasets import QAItem
 from medcite.evals.qa.prompting import build_messages, retrieval_query
 
@@ -16,10 +16,10 @@ def test_prompt_asks_for_a_final_answer_line_and_lists_options() -> None:
 
 def test_given_context_and_retrieved_passages_come_before_the_question() -> None:
     item = ITEM.model_copy(update={"context": ["Abstract sentence one.", "Two."]})
-    ev = Evidence(key="guideline:uspstf-1", text="[guideline:uspstf-1] Screen adults.", source="guideline")
+    ev = Evidence(key="guideline:uspstf-1", fact=GuidelineFact(title="Screening", excerpt="Screen adults."))
     _, user = build_messages(item, [ev])
     text = str(user.content)
-    assert text.index("Abstract sentence one.\nTwo.") < text.index("[guideline:uspstf-1] Screen adults.")
+    assert text.index("Abstract sentence one.\nTwo.") < text.index("[guideline:uspstf-1] Screening (undated)")
     assert text.index("[guideline:uspstf-1]") < text.index("Question: Which drug?")
     assert "not instructions" in text
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from benchmarks.tokens import count_tokens
+from medcite.core.evidence import ConditionFact, ObservationFact, PatientFact
 from medcite.tools.fhir import LocalSource, facts, patient_sections, render_patient_context
 from medcite.tools.fhir.formatting import format_number
 
@@ -73,10 +74,13 @@ def test_conditions_match_the_manifest(whole_folder: LocalSource, shared_data: P
         patient_id = bundle["entry"][0]["resource"]["id"]
         shown = facts.conditions(whole_folder, patient_id, "all")
         assert len(shown) == int(row["n_Condition"]), row["file"]
-        assert {e.meta["display"] for e in shown} == set(row["conditions"].split("; ")), row["file"]
-        patient = facts.demographics(whole_folder, patient_id, AS_OF)[0]
-        assert patient.meta["birth_date"] == row["birthDate"] and patient.meta["gender"] == row["gender"]
-        assert (patient.meta["deceased"] is not None) == (row["deceased"] == "True")
+        assert {e.fact.code.display for e in shown if isinstance(e.fact, ConditionFact)} == set(
+            row["conditions"].split("; ")
+        ), row["file"]
+        patient = facts.demographics(whole_folder, patient_id, AS_OF)[0].fact
+        assert isinstance(patient, PatientFact)
+        assert patient.birth_date == row["birthDate"] and patient.gender == row["gender"]
+        assert (patient.deceased is not None) == (row["deceased"] == "True")
 
 
 def _latest_by_code(observations: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -131,9 +135,12 @@ def test_sections_expose_evidence_for_the_summarizer(synthea_bundles: list[Path]
     (patient_id,) = source.patient_ids()
     sections = patient_sections(source, patient_id, AS_OF)
     assert sections.active_problems and sections.latest_results and sections.encounters
-    a1c = next(e for e in sections.latest_results if e.meta["code"] == "4548-4")
-    assert a1c.meta["value"] is not None and a1c.meta["unit"] == "%" and a1c.meta["category"] == "laboratory"
-    assert a1c.date and a1c.date in a1c.text and format_number(a1c.meta["value"]) in a1c.text
+    results = [e.fact for e in sections.latest_results if isinstance(e.fact, ObservationFact)]
+    a1c = next(f for f in results if f.code.code == "4548-4")
+    value = a1c.single
+    assert value is not None and value.number is not None and value.unit == "%" and a1c.category == "laboratory"
+    line = a1c.render()
+    assert a1c.date and a1c.date in line and format_number(value.number) in line
     keys = [e.key for e in sections.evidence()]
     assert len(keys) == len(set(keys))
 
@@ -149,7 +156,9 @@ def test_observation_search_window_and_order_on_real_data(synthea_bundles: list[
     )
     assert len(raw_a1c) >= 3
     found = facts.observations(source, patient_id, "hemoglobin a1c", latest_n=50)
-    assert [(e.date, e.meta["value"]) for e in found] == raw_a1c[::-1]
+    assert [(e.date, e.fact.single.number) for e in found if isinstance(e.fact, ObservationFact) and e.fact.single] == (
+        raw_a1c[::-1]
+    )
     since, until = date.fromisoformat(raw_a1c[1][0]), date.fromisoformat(raw_a1c[-2][0])
     windowed = facts.observations(source, patient_id, "4548-4", since=since, until=until)
     assert [e.date for e in windowed] == [d for d, _ in raw_a1c[1:-1]][::-1][:5]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from medcite.core.evidence import GuidelineFact
 from medcite.tools.retrieval import GuidelineRetriever, make_search_tool
 
 LINE = re.compile(
@@ -31,10 +32,12 @@ def test_tool_lines_match_the_evidence(guideline_retriever: GuidelineRetriever) 
     query = "colorectal cancer screening age 45"
     evidence = guideline_retriever.search_evidence(query, k=4)
     assert tool.invoke({"query": query, "k": 4}) == "\n".join(e.text for e in evidence)
+    call = tool.invoke({"type": "tool_call", "id": "c1", "name": "search_guidelines", "args": {"query": query, "k": 4}})
+    assert call.artifact == evidence  # typed Evidence, like the FHIR tools
     for e in evidence:
         assert e.source == "guideline" and e.key.startswith("guideline:")
         assert e.text.startswith(f"[{e.key}] ") and e.date
-        assert {"title", "issuer", "url", "grade", "stale", "score"} <= set(e.meta)
+        assert isinstance(e.fact, GuidelineFact) and e.fact.title and e.fact.issuer and e.fact.score is not None
 
 
 def test_tool_reports_bad_queries_as_text(guideline_retriever: GuidelineRetriever) -> None:

@@ -11,7 +11,7 @@ from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ValidationError
 
 from medcite.core.errors import InputError
-from medcite.core.evidence import Evidence
+from medcite.core.evidence import AbsenceFact, AllergyFact, Evidence
 from medcite.tools.fhir import LocalSource, make_fhir_tools
 from tests.unit.tools.fhir import sample_record as sample
 
@@ -59,8 +59,14 @@ def test_tools_answer_with_citable_lines(tools: dict[str, BaseTool]) -> None:
     assert lines[1].startswith("[Observation/o2] 2020-01-10") and len(lines) == 2
     assert tools["list_medications"].invoke({"status": "stopped"}).startswith("[MedicationRequest/mr2] ")
     assert tools["list_conditions"].invoke({"status": "all"}).count("\n") == 1
-    assert tools["search_observations"].invoke({"code_or_name": "troponin"}) == (
-        "no observations matching 'troponin' in this window"
+    assert tools["search_observations"].invoke({"code_or_name": "troponin"}).startswith(
+        "[none:observations-troponin] none recorded: no Troponin results in the record (searched Observation, "
+        "http://loinc.org|6598-7"
+    )
+    windowed = tools["list_procedures"].invoke({"since": "2030-01-01"})
+    assert windowed == (
+        "[none:procedures-since-2030-01-01] none recorded: no procedures from 2030-01-01 in the record "
+        "(searched Procedure from 2030-01-01)"
     )
     window = tools["patient_timeline"].invoke({"since": "2020-01-01", "until": "2020-12-31", "max_lines": 2})
     assert window.splitlines()[-1] == "note: 3 more lines in this window; narrow the dates to see them"
@@ -72,7 +78,20 @@ def test_tool_calls_carry_evidence_artifacts(tools: dict[str, BaseTool]) -> None
     assert isinstance(message, ToolMessage)
     (evidence,) = message.artifact
     assert isinstance(evidence, Evidence) and evidence.key == "AllergyIntolerance/a1"
-    assert message.content == evidence.text and evidence.meta["criticality"] == "high"
+    assert message.content == evidence.text
+    assert isinstance(evidence.fact, AllergyFact) and evidence.fact.criticality == "high"
+
+
+def test_a_search_that_finds_nothing_is_citable(tools: dict[str, BaseTool]) -> None:
+    args = {"code_or_name": "A1c", "since": "2030-01-01"}
+    call = {"type": "tool_call", "id": "call-2", "name": "search_observations", "args": args}
+    message = tools["search_observations"].invoke(call)
+    assert isinstance(message, ToolMessage)
+    (evidence,) = message.artifact
+    assert message.content == evidence.text
+    assert evidence.key == "none:observations-hba1c-since-2030-01-01"
+    assert isinstance(evidence.fact, AbsenceFact) and evidence.fact.resource_type == "Observation"
+    assert "http://loinc.org|4548-4" in evidence.fact.searched
 
 
 @pytest.mark.parametrize(

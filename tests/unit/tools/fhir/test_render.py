@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from medcite.core.evidence import ObservationFact
 from medcite.tools.fhir import facts, render
 from medcite.tools.fhir.context import patient_sections, render_patient_context
 from medcite.tools.fhir.formatting import clean_text, format_number, format_quantity
@@ -73,21 +74,25 @@ def test_each_section_renders_one_citable_line_per_fact(source: LocalSource) -> 
 
 
 def test_latest_results_carry_history_and_trend(source: LocalSource) -> None:
-    latest = {e.meta["code"]: e for e in facts.latest_results(source, "p1")}
+    latest = {e.fact.code.code: e for e in facts.latest_results(source, "p1") if isinstance(e.fact, ObservationFact)}
     a1c = latest["4548-4"]
     assert a1c.key == "Observation/o3" and a1c.date == "2021-06-02"
     assert a1c.text == (
         "[Observation/o3] 2021-06-02 Hemoglobin A1c (LOINC 4548-4): 6.4 %; "
         "previous 7.1 % (2020-01-10) [Observation/o2], 7.9 % (2019-01-05) [Observation/o1]; trend falling"
     )
-    assert a1c.meta["value"] == 6.4 and a1c.meta["unit"] == "%" and a1c.meta["trend"] == ["falling"]
+    assert isinstance(a1c.fact, ObservationFact) and a1c.fact.single is not None
+    assert a1c.fact.single.number == 6.4 and a1c.fact.single.unit == "%" and a1c.fact.trend == ["falling"]
     bp = latest["55284-4"]
+    # Components in clinical order (systolic first) on the latest and the earlier readings alike.
     assert bp.text.endswith(
-        "Diastolic Blood Pressure 78 mm(Hg), Systolic Blood Pressure 128 mm(Hg); "
-        "previous 82/141 mm(Hg) (2020-01-10) [Observation/o5]; trend Diastolic Blood Pressure falling, "
-        "Systolic Blood Pressure falling"
+        "Systolic Blood Pressure 128 mm(Hg), Diastolic Blood Pressure 78 mm(Hg); "
+        "previous 141/82 mm(Hg) (2020-01-10) [Observation/o5]; trend Systolic Blood Pressure falling, "
+        "Diastolic Blood Pressure falling"
     )
-    assert [c["value"] for c in bp.meta["components"]] == [78, 128]
+    assert isinstance(bp.fact, ObservationFact)
+    assert [v.number for v in bp.fact.values] == [128, 78]
+    assert [v.number for v in bp.fact.earlier[0].values] == [141, 82]
     assert next(iter(latest)) == "55284-4"  # vital signs before labs
 
 

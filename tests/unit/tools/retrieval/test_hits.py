@@ -1,5 +1,6 @@
 import re
 
+from medcite.core.evidence import GuidelineFact
 from medcite.tools.retrieval.hits import GuidelineHit, hit_evidence, hit_line
 from medcite.tools.retrieval.passage import Passage
 
@@ -54,5 +55,7 @@ def test_evidence_carries_key_date_and_meta() -> None:
     assert ev.key == "guideline:uspstf-00012" and ev.citation == "[guideline:uspstf-00012]"
     assert ev.source == "guideline" and ev.date == "2016-06-15"
     assert ev.text.startswith("[guideline:uspstf-00012] ")
-    assert ev.meta["stale"] is True and ev.meta["grade"] == "A" and ev.meta["score"] == 0.25
-    assert ev.meta["title"] == "Colorectal Cancer: Screening" and ev.meta["url"].startswith("https://")
+    fact = ev.fact
+    assert isinstance(fact, GuidelineFact)
+    assert fact.stale is True and fact.grade == "A" and fact.score == 0.25
+    assert fact.title == "Colorectal Cancer: Screening" and fact.url and fact.url.startswith("https://")
