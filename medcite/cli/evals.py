@@ -56,6 +56,11 @@ def register(sub: Any) -> None:
     fhir.add_argument("--kind", action="append", help="only tasks of this kind (latest_lab, trend, ...); repeatable")
     fhir.add_argument("--limit", type=int, help="first N tasks")
     fhir.add_argument("--write-tasks", type=Path, help="also write the generated tasks to this JSONL file")
+    fhir.add_argument(
+        "--rescore",
+        action="store_true",
+        help="no system calls: score the run's stored answers again with the current scorer, print before/after",
+    )
     _add_run_options(fhir)
     fhir.set_defaults(func=run_fhir)
 
@@ -197,7 +202,7 @@ def run_fhir(args: argparse.Namespace) -> int:
     from medcite.eval_adapters import register_agent
     from medcite.evals.fhir.gold import generate_tasks
     from medcite.evals.fhir.report import write_report
-    from medcite.evals.fhir.run import FhirRun
+    from medcite.evals.fhir.run import FhirRun, rescore
     from medcite.evals.fhir.run import run_fhir as run_tasks
     from medcite.evals.fhir.tasks import write_tasks
     from medcite.evals.registry import DEFAULT_AGENT, AgentEnv, resolve_fhir_agent
@@ -206,7 +211,6 @@ def run_fhir(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args)
     agent = args.agent or DEFAULT_AGENT
-    answer_fn = resolve_fhir_agent(agent, AgentEnv(settings=settings, fhir_url=args.fhir_url))
     tasks = generate_tasks(_bundle_paths(args, settings))
     if args.kind:
         tasks = [t for t in tasks if t.kind in set(args.kind)]
@@ -223,10 +227,19 @@ def run_fhir(args: argparse.Namespace) -> int:
         concurrency=_concurrency(args.concurrency),
         progress=not args.no_progress,
     )
-    stats = run_tasks(tasks, answer_fn, run)
+    if args.rescore:
+        if not run.results_path.is_file():
+            raise InputError(f"--rescore: no results to rescore at {run.results_path}")
+        before, after = rescore(tasks, run)
+        print(f"run {run.name}: {len(after)} stored answers scored again (no system calls)")
+        was, now = sum(r["correct"] for r in before), sum(r["correct"] for r in after)
+        print(f"  correct before {was}/{len(before)}, now {now}/{len(after)}")
+    else:
+        answer_fn = resolve_fhir_agent(agent, AgentEnv(settings=settings, fhir_url=args.fhir_url))
+        stats = run_tasks(tasks, answer_fn, run)
+        print(f"run {run.name}: {stats.finished} answered now, {stats.skipped} already done")
     report = write_report(run.out_dir)
     this = next(r for r in report.runs if r.name == run.name)
-    print(f"run {run.name}: {stats.finished} answered now, {stats.skipped} already done")
     for s in [*this.kinds.values(), this.overall]:
         print(
             f"  {s.kind:18s} accuracy {s.accuracy.percent():22s} citations {s.citation_correct.percent():22s} "
