@@ -78,9 +78,16 @@ def _answered_correct(task: FhirTask, statements: list[Statement]) -> bool:
     return True
 
 
+def _shown(s: Statement) -> str:
+    """The value a claim states, with the other record entries it names (``yes [epilepsy]``)."""
+    value = s.value or ""
+    others = [e for e in s.other_entries if e not in value]
+    return f"{value} [{', '.join(others)}]" if others else value
+
+
 def _read_as(statements: list[Statement], correct: bool) -> str:
     claims = [s for s in statements if s.claims]
-    values = list(dict.fromkeys(s.value for s in claims if s.value))
+    values = list(dict.fromkeys(_shown(s) for s in claims))
     if not values:
         return "no claim of the asked kind"
     shown = "; ".join(values[:SHOWN_CANDIDATES])
