@@ -5,7 +5,7 @@ import re
 import pytest
 from pydantic import ValidationError
 
-from medcite.evals.cues import AnswerCues, answer_cues
+from medcite.evals.cues import AnswerCues, QaAnswerCues, answer_cues, qa_answer_cues
 
 
 def test_the_shipped_answer_cues_load_compiled() -> None:
@@ -35,3 +35,14 @@ def test_unknown_keys_labels_and_broken_patterns_are_rejected() -> None:
         AnswerCues.model_validate(_table(yes_no={"yes": ["y"], "maybe": ["m"]}))
     with pytest.raises(ValidationError, match="not a valid regular expression"):
         AnswerCues.model_validate(_table(context=["(unclosed"]))
+
+
+def test_the_qa_answer_cues_load_and_a_letter_claim_needs_its_group() -> None:
+    cues = qa_answer_cues()
+    assert all(p.groups == 1 for p in cues.letter_claim)
+    assert cues.final_marker[0].search("so... FINAL ANSWER: b")
+    table = cues.model_dump()
+    table = {k: [p.pattern for p in v] if isinstance(v, list) else v.pattern for k, v in table.items()}
+    QaAnswerCues.model_validate(table)
+    with pytest.raises(ValidationError, match="exactly one group"):
+        QaAnswerCues.model_validate({**table, "letter_claim": ["[A-E] is correct"]})
