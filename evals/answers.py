@@ -2,7 +2,8 @@
 
 Any object with a ``text`` attribute plugs in (the agent's ``Answer`` does): citation keys are read
 from ``citation_keys``, ``cited_keys()`` or ``citations[*].key`` and from the text's inline
-``[key]`` markers; flags from ``flags`` (strings, or objects rendered with ``str``).
+``[key]`` markers; flags from ``flags`` (strings, or objects rendered with ``str``); ``fallback`` (a bool:
+the text lists record entries instead of an answer) from ``fallback`` where the object has it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class EvalAnswer(BaseModel):
     text: str
     citation_keys: list[str] = Field(default_factory=list)
     flags: list[str] = Field(default_factory=list)
+    fallback: bool = Field(default=False, description="the system marked the text as a list of record entries")
 
 
 def inline_keys(text: str) -> list[str]:
@@ -60,4 +62,11 @@ def to_eval_answer(obj: object) -> EvalAnswer:
     text = str(obj.text)
     keys = list(dict.fromkeys([*_explicit_keys(obj), *inline_keys(text)]))
     flags = [str(f) for f in getattr(obj, "flags", None) or []]
-    return EvalAnswer(text=text, citation_keys=keys, flags=flags)
+    return EvalAnswer(text=text, citation_keys=keys, flags=flags, fallback=_fallback(obj))
+
+
+def _fallback(obj: object) -> bool:
+    value = getattr(obj, "fallback", False)
+    if not isinstance(value, bool):
+        raise TypeError(f"an answer's 'fallback' must be a bool, got {type(value).__name__}")
+    return value

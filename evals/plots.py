@@ -15,6 +15,8 @@ except ImportError as exc:  # an optional dependency: the evals extra
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 
 @dataclass(frozen=True)
@@ -67,9 +69,42 @@ def grouped_bars(
             )
     ax.set_xticks(range(len(groups)), list(groups))
     ax.set_ylabel(ylabel)
-    ax.set_title(title, fontsize=10)
     if ymax is not None:
         ax.set_ylim(0, ymax * 1.08)
+    return _save(fig, ax, path, title)
+
+
+def stacked_shares(
+    rows: Sequence[str],
+    parts: Sequence[tuple[str, Sequence[float]]],
+    path: Path,
+    *,
+    title: str,
+    xlabel: str = "% of tasks",
+) -> Path:
+    """Write a PNG: one horizontal bar per row, split into ``parts`` (label, one share in % per row) that
+    add up to 100; each segment of 4% or more is labelled with its share."""
+    fig, ax = plt.subplots(figsize=(8.0, 0.55 * len(rows) + 1.6), dpi=120)
+    left = [0.0] * len(rows)
+    for label, shares in parts:
+        bars = ax.barh(range(len(rows)), shares, left=left, label=label)
+        for bar, share in zip(bars, shares, strict=True):
+            if share >= 4:
+                x = bar.get_x() + bar.get_width() / 2
+                ax.annotate(
+                    f"{share:.0f}", (x, bar.get_y() + bar.get_height() / 2), ha="center", va="center", fontsize=7
+                )
+        left = [a + b for a, b in zip(left, shares, strict=True)]
+    ax.set_yticks(range(len(rows)), list(rows))
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel(xlabel)
+    return _save(fig, ax, path, title)
+
+
+def _save(fig: Figure, ax: Axes, path: Path, title: str) -> Path:
+    """Title, legend outside the axes, and the PNG written to ``path``."""
+    ax.set_title(title, fontsize=10)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

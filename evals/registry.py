@@ -39,6 +39,7 @@ class AgentEnv:
 # so this package never imports it.
 AGENT_FACTORIES: dict[str, Factory | str] = {
     "oracle": "medcite.evals.fhir.oracle:oracle_factory",
+    "dump": "medcite.evals.fhir.dump:dump_factory",
 }
 SUMMARIZER_FACTORIES: dict[str, Factory | str] = {
     "oracle": "medcite.evals.summaries.oracle:oracle_summary_factory",

@@ -4,10 +4,13 @@ numeric-tolerance matching."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from functools import cache
+from typing import Literal
 
-from medcite.evals.data import load_data, load_lines
+from medcite.evals.cues import answer_cues
+from medcite.evals.data import load_lines
 
 _CITATION = re.compile(r"\[[^\]]*\]")
 ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})(?:T[\d:.+\-Z]*)?\b")
@@ -99,38 +102,38 @@ def numeric_match(text: str, gold: float, rel_tol: float = 0.005) -> bool:
     return any(numeric_close(float(shown), gold, rel_tol, shown) for shown in number_tokens(text))
 
 
-@cache
-def _cues() -> dict[str, object]:
-    return dict(load_data("answer_cues"))
-
-
-def first_cue(text: str, group: str) -> str | None:
+def first_cue(text: str, group: Literal["yes_no", "trend"]) -> str | None:
     """The label whose cue occurs earliest in the text (``group``: ``yes_no`` or ``trend``)."""
-    table: dict[str, list[str]] = _cues()[group]  # type: ignore[assignment]
+    table: Mapping[str, list[re.Pattern[str]]] = getattr(answer_cues(), group)
     text = strip_citations(text)
     best: tuple[int, str] | None = None
     for label, patterns in table.items():
         for pattern in patterns:
-            m = re.search(pattern, text, re.I)
+            m = pattern.search(text)
             if m and (best is None or m.start() < best[0]):
                 best = (m.start(), label)
     return best[1] if best else None
 
 
-def first_count(text: str) -> int | None:
-    """The first whole number in the answer, written in digits or as a word (``two``, ``no``)."""
-    words: dict[str, int] = _cues()["number_words"]  # type: ignore[assignment]
+@cache
+def _count_pattern() -> re.Pattern[str]:
+    cues = answer_cues()
+    number = r"\b(\d+|" + "|".join(map(re.escape, cues.number_words)) + r")\b"
+    counted = "|".join(p.pattern for p in cues.counted)
+    return re.compile(number + r"\s+(?:[\w-]+\s+){0,3}?(?:" + counted + ")", re.I)
+
+
+def counts_in(text: str) -> list[int]:
+    """Counts of medication orders the text states: a number (digits or a word such as ``two`` or ``no``)
+    followed, within three words, by what is counted (``3 active medication orders``)."""
+    words = answer_cues().number_words
     text = ISO_DATE.sub(" ", strip_citations(text))
-    pattern = re.compile(r"\b(\d+)\b|\b(" + "|".join(words) + r")\b", re.I)
-    m = pattern.search(text)
-    if m is None:
-        return None
-    return int(m.group(1)) if m.group(1) else words[m.group(2).lower()]
+    return [int(m[1]) if m[1].isdigit() else words[m[1].lower()] for m in _count_pattern().finditer(text)]
 
 
 def list_item_covered(text: str, item: str) -> bool:
     """Every content word of ``item`` (filler words dropped, plural ``s`` ignored) occurs in the answer."""
-    filler = set(_cues()["list_filler_words"])  # type: ignore[call-overload]
+    filler = set(answer_cues().list_filler_words)
     stem = lambda w: w[:-1] if len(w) > 3 and w.endswith("s") else w  # noqa: E731
     answer = {stem(w) for w in normalize(text).split()}
     words = [stem(w) for w in normalize(item).split() if w not in filler]

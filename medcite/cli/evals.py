@@ -56,6 +56,11 @@ def register(sub: Any) -> None:
     fhir.add_argument("--kind", action="append", help="only tasks of this kind (latest_lab, trend, ...); repeatable")
     fhir.add_argument("--limit", type=int, help="first N tasks")
     fhir.add_argument("--write-tasks", type=Path, help="also write the generated tasks to this JSONL file")
+    fhir.add_argument(
+        "--rescore",
+        action="store_true",
+        help="no system calls: score the run's stored answers again with the current scorer, print before/after",
+    )
     _add_run_options(fhir)
     fhir.set_defaults(func=run_fhir)
 
@@ -196,8 +201,8 @@ def _system(kind: str, name: str, settings: Settings, fhir_url: str | None) -> d
 def run_fhir(args: argparse.Namespace) -> int:
     from medcite.eval_adapters import register_agent
     from medcite.evals.fhir.gold import generate_tasks
-    from medcite.evals.fhir.report import write_report
-    from medcite.evals.fhir.run import FhirRun
+    from medcite.evals.fhir.report import compare_scores, outcome_line, write_report
+    from medcite.evals.fhir.run import FhirRun, rescore
     from medcite.evals.fhir.run import run_fhir as run_tasks
     from medcite.evals.fhir.tasks import write_tasks
     from medcite.evals.registry import DEFAULT_AGENT, AgentEnv, resolve_fhir_agent
@@ -206,7 +211,8 @@ def run_fhir(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args)
     agent = args.agent or DEFAULT_AGENT
-    answer_fn = resolve_fhir_agent(agent, AgentEnv(settings=settings, fhir_url=args.fhir_url))
+    env = AgentEnv(settings=settings, fhir_url=args.fhir_url)
+    answer_fn = None if args.rescore else resolve_fhir_agent(agent, env)  # an unknown name fails before any work
     tasks = generate_tasks(_bundle_paths(args, settings))
     if args.kind:
         tasks = [t for t in tasks if t.kind in set(args.kind)]
@@ -223,16 +229,20 @@ def run_fhir(args: argparse.Namespace) -> int:
         concurrency=_concurrency(args.concurrency),
         progress=not args.no_progress,
     )
-    stats = run_tasks(tasks, answer_fn, run)
+    if answer_fn is None:  # --rescore
+        if not run.results_path.is_file():
+            raise InputError(f"--rescore: no results to rescore at {run.results_path}")
+        before, after = rescore(tasks, run)
+        print(f"run {run.name}: {len(after)} stored answers scored again (no system calls)")
+        print(compare_scores(before, after))
+    else:
+        stats = run_tasks(tasks, answer_fn, run)
+        print(f"run {run.name}: {stats.finished} answered now, {stats.skipped} already done")
     report = write_report(run.out_dir)
     this = next(r for r in report.runs if r.name == run.name)
-    print(f"run {run.name}: {stats.finished} answered now, {stats.skipped} already done")
     for s in [*this.kinds.values(), this.overall]:
-        print(
-            f"  {s.kind:18s} accuracy {s.accuracy.percent():22s} citations {s.citation_correct.percent():22s} "
-            f"abstention {s.abstention_correct.percent()}"
-        )
-    print(f"results {run.results_path}\nreport  {report.markdown}\nplot    {report.plot}")
+        print(outcome_line(s))
+    print(f"results {run.results_path}\nreport  {report.markdown}\nplots   {report.outcomes_plot}, {report.plot}")
     return 0
 
 

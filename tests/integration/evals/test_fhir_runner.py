@@ -9,9 +9,10 @@ from medcite.evals.answers import EvalAnswer
 from medcite.evals.fhir.gold import generate_tasks
 from medcite.evals.fhir.oracle import oracle_answer
 from medcite.evals.fhir.report import write_report
-from medcite.evals.fhir.run import FhirRun, run_fhir
+from medcite.evals.fhir.run import FhirRun, rescore, run_fhir
 from medcite.evals.fhir.scoring import score_answer
 from medcite.evals.fhir.tasks import FhirTask
+from medcite.evals.registry import AgentEnv, resolve_fhir_agent
 from medcite.evals.results_log import ResultLog
 
 
@@ -28,14 +29,35 @@ def test_oracle_scores_perfectly_and_report_is_written(tasks: list[FhirTask], tm
     run_fhir(tasks, oracle_answer, _run(tmp_path, "oracle"))
     report = write_report(tmp_path)
     (summary,) = report.runs
-    assert summary.overall.n == len(tasks)
+    answerable = sum(1 for t in tasks if t.gold.in_record)
+    assert summary.overall.n == len(tasks) == 271
     assert summary.overall.accuracy.k == len(tasks)
+    assert summary.overall.rates["answered-correct"].k == answerable  # every answerable task
+    assert summary.overall.rates["abstained"].k == summary.overall.abstained_right.k == len(tasks) - answerable
+    assert summary.overall.rates["answered-wrong"].k == summary.overall.rates["fallback"].k == 0
     assert summary.overall.citation_correct.value == 1.0
     assert summary.overall.abstention_correct.value == 1.0
     assert summary.overall.cited_unknown == 0
     text = report.markdown.read_text()
-    assert "| oracle | all |" in text and "100.0" in text
+    assert "| oracle | all |" in text and "100.0" in text and "answered-correct %" in text and "fallback %" in text
     assert report.plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert report.outcomes_plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_dumping_the_record_answers_nothing(tasks: list[FhirTask], tmp_path: Path) -> None:
+    """The ``dump`` baseline holds every gold value in its text and asserts none: no task is answered
+    correctly, none counts as an abstention, and marked as a fallback it is a fallback throughout."""
+    dump = resolve_fhir_agent("dump", AgentEnv())
+    run_fhir(tasks, dump, _run(tmp_path, "dump"))
+    (summary,) = write_report(tmp_path).runs
+    assert summary.overall.n == len(tasks)
+    assert summary.overall.rates["answered-correct"].k == 0
+    assert summary.overall.rates["answered-wrong"].k == len(tasks)
+    assert summary.overall.accuracy.k == 0
+    latest = next(t for t in tasks if t.kind == "latest_lab")
+    assert f"{latest.gold.date}" in dump(latest).text  # the gold is in the dump
+    marked = [score_answer(t, dump(t).model_copy(update={"fallback": True})).outcome for t in tasks]
+    assert set(marked) == {"fallback"}
 
 
 def wrong_values(task: FhirTask) -> EvalAnswer:
@@ -146,3 +168,26 @@ def test_cli_with_the_oracle(tmp_path: Path, synthea_bundles: list[Path], capsys
     assert len((tmp_path / "tasks.jsonl").read_text().splitlines()) >= 8
     assert main([*argv, "--no-progress"]) == 0
     assert "0 answered now" in capsys.readouterr().out
+    assert main([*argv, "--no-progress", "--rescore"]) == 0
+    out = capsys.readouterr().out
+    assert "stored answers scored again" in out and "answered-correct" in out and "0 of" in out
+
+
+def test_rescore_replaces_old_scores_and_keeps_other_lines(tasks: list[FhirTask], tmp_path: Path) -> None:
+    run = _run(tmp_path, "dump")
+    subset = tasks[:12]
+    dump = resolve_fhir_agent("dump", AgentEnv())
+    run_fhir(subset, dump, run)
+    log = ResultLog(run.results_path)
+    # lines as the previous scorer wrote them: no outcome, some counted correct
+    old = [
+        {**r, "correct": True, "score": {k: v for k, v in r["score"].items() if k != "outcome"}} for r in log.records()
+    ]
+    log.rewrite(old)
+    assert write_report(tmp_path).runs[0].overall.unscored == len(subset)
+    before, after = rescore(subset[:10], run)
+    assert len(before) == len(after) == 10
+    assert all(r["correct"] for r in before) and not any(r["correct"] for r in after)
+    assert all(r["score"]["outcome"] == "answered_wrong" for r in after)
+    kept = ResultLog(run.results_path).records()
+    assert [r["key"] for r in kept] == [t.id for t in subset] and "outcome" not in kept[-1]["score"]

@@ -53,3 +53,24 @@ def test_strings_and_eval_answers() -> None:
     assert merged.citation_keys == ["Encounter/1", "Encounter/9"]
     with pytest.raises(TypeError, match="text"):
         to_eval_answer(42)
+
+
+def test_the_fallback_mark_is_carried_from_the_agents_answer() -> None:
+    from medcite.agent.answer import Answer
+
+    fallback = Answer(question="q", text="- [Observation/1] 2019-03-11 HbA1c: 5.8 %", fallback=True)
+    got = to_eval_answer(fallback)
+    assert got.fallback is True and got.citation_keys == ["Observation/1"]
+    assert to_eval_answer(Answer(question="q", text="HbA1c 5.8 % [Observation/1].")).fallback is False
+    assert to_eval_answer(AgentStyleAnswer(text="no such field")).fallback is False
+    assert EvalAnswer.model_validate({"text": "stored before the field existed"}).fallback is False
+
+
+def test_a_fallback_mark_must_be_a_bool() -> None:
+    @dataclass
+    class Loose:
+        text: str
+        fallback: str
+
+    with pytest.raises(TypeError, match="fallback"):
+        to_eval_answer(Loose(text="x", fallback="yes"))

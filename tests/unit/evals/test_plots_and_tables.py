@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from medcite.evals.markdown import table
-from medcite.evals.plots import Series, grouped_bars
+from medcite.evals.plots import Series, grouped_bars, stacked_shares
 from medcite.evals.reference import REFERENCE_LABEL, reference_scores
 
 
@@ -32,3 +32,9 @@ def test_reference_scores_are_labelled_and_mapped() -> None:
     assert refs.for_dataset("medqa") == {"MedGemma 27B text-it": 87.7, "Gemma 3 27B": 74.9}
     assert refs.for_dataset("mmlu")["MedGemma 27B text-it"] == 87.0
     assert refs.for_dataset("bioasq") == {}
+
+
+def test_stacked_shares(tmp_path: Path) -> None:
+    parts = [("answered-correct", [100.0, 0.0]), ("answered-wrong", [0.0, 90.0]), ("abstained", [0.0, 10.0])]
+    path = stacked_shares(["oracle", "dump"], parts, tmp_path / "outcomes.png", title="t")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

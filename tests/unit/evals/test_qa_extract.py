@@ -63,7 +63,7 @@ SHAPES = [
     ("The correct option is B) Isthmus", MCQ, "B", "answer_phrase"),
     ("B", MCQ, "B", "leading_letter"),
     ("B. Isthmus", MCQ, "B", "leading_letter"),
-    ("C is correct because the neck holds mucous cells.", MCQ, "C", "leading_letter"),
+    ("C is correct because the neck holds mucous cells.", MCQ, "C", "letter_claim"),
     ("Yes, intubation success was not impaired.", YNM, "A", "yes_no"),
     ("No.", YN, "B", "yes_no"),
     ("Gastric pit", MCQ, "D", "option_text"),
@@ -74,7 +74,7 @@ UNPARSEABLE = [
     ("", MCQ, "empty"),
     ("<unused94>thought\nstill thinking when the budget ran out", MCQ, "empty"),
     ("Final Answer: X", MCQ, "none"),  # the instruction's placeholder, echoed
-    ("Step 3: Write the final answer\nThe final answer ", MCQ, "none"),  # cut off
+    ("Step 3: Write the final answer\nThe final answer ", MCQ, "cut_off"),
     ("Final Answer: E", MCQ, "final_answer_unreadable"),
     ("I don't know.", MCQ, "none"),
     ("Fundus or Neck, hard to say.", MCQ, "none"),
@@ -111,6 +111,7 @@ def test_thinking_blocks_are_removed() -> None:
 
 def test_parse_choice_fragments() -> None:
     assert parse_choice("(B) because", MCQ) == "B"
-    assert parse_choice("option c", MCQ) is None  # letters must be capitals: "c" is not read as option C
+    assert parse_choice("option c", MCQ) == "C"  # after a marker, a small letter standing alone is read
+    assert parse_choice("a beta blocker", DRUGS) is None  # ... but not an article
     assert parse_choice("neck", MCQ) == "C"
     assert parse_choice("", MCQ) is None

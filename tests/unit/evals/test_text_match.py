@@ -1,10 +1,10 @@
 import pytest
 
 from medcite.evals.text_match import (
+    counts_in,
     date_match,
     dates_in,
     exact_match,
-    first_count,
     first_cue,
     list_item_covered,
     normalized_match,
@@ -76,11 +76,13 @@ def test_first_cue(text: str, group: str, label: str | None) -> None:
     assert first_cue(text, group) == label
 
 
-def test_first_count_reads_digits_and_words() -> None:
-    assert first_count("As of 2020-01-01 the patient has 3 active orders [MedicationRequest/9].") == 3
-    assert first_count("There are two active medication orders.") == 2
-    assert first_count("The patient has no active medications.") == 0
-    assert first_count("Unknown.") is None
+def test_counts_in_reads_digits_and_words_before_what_is_counted() -> None:
+    assert counts_in("As of 2020-01-01 the patient has 3 active orders [MedicationRequest/9].") == [3]
+    assert counts_in("There are two active medication orders.") == [2]
+    assert counts_in("The patient has no active medications.") == [0]
+    assert counts_in("2 active orders, 1 stopped prescription") == [2, 1]
+    assert counts_in("ferrous sulfate 325 MG Oral Tablet, 1 tablet daily") == []  # doses are not counts
+    assert counts_in("Unknown.") == []
 
 
 def test_list_item_covered_ignores_filler_and_plurals() -> None:
