@@ -18,11 +18,15 @@ def _quote(text: str) -> str:
 
 
 def verification_flags(checks: Iterable[SentenceCheck]) -> list[Flag]:
-    """One flag per sentence removed by verify (uncited, unknown citation, unsupported value)."""
+    """One flag per sentence removed by verify: uncited or unverifiable (``unverified_claim``), contradicted or
+    unsupported (``removed_claim``)."""
     flags: list[Flag] = []
     for c in checks:
         if c.status == "uncited":
             flags.append(Flag(kind="unverified_claim", reason=f"removed, no citation: “{_quote(c.sentence)}”"))
+        elif c.status == "unverifiable":
+            reason = f"removed, cannot be verified ({'; '.join(c.problems)}): “{_quote(c.sentence)}”"
+            flags.append(Flag(kind="unverified_claim", reason=reason, keys=c.keys))
         elif not c.kept:
             flags.append(
                 Flag(
