@@ -148,7 +148,10 @@ class Phrases(_Strict):
     @model_validator(mode="after")
     def _valid_patterns(self) -> Phrases:
         for pattern in self.abstentions:
-            re.compile(pattern)
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"abstention pattern {pattern!r} is not a regular expression: {exc}") from exc
         known_obs = {e.name for e in observation_names()}
         unknown = set(self.polarity) - known_obs
         if unknown:
