@@ -54,8 +54,8 @@ def assert_status(result: SentenceCheck, status: str, problem: str = "") -> None
     ("bundle", "sentence"),
     [
         (EDWARD, "He has HTN, diagnosed 2011-03-27 [Condition/0894e750]."),
-        (EDWARD, "He is treated with a thiazide diuretic for hypertension [MedicationRequest/4c09067f]."),
-        (EDWARD, "HCTZ 25 mg is his current antihypertensive [MedicationRequest/4c09067f]."),
+        (EDWARD, "His hypertension is managed with a thiazide-type diuretic [MedicationRequest/4c09067f]."),
+        (EDWARD, "HCTZ 25 mg remains his antihypertensive [MedicationRequest/4c09067f]."),
         (FABIAN, "T2DM was diagnosed in December 2020 [Condition/a5169617]."),
         (FABIAN, "He takes a biguanide for diabetes [Condition/a5169617, MedicationRequest/83f84057]."),
         (MAFALDA, "She is anticoagulated with a vitamin K antagonist [MedicationRequest/812e78c3]."),
@@ -70,7 +70,7 @@ def test_abbreviations_synonyms_and_drug_classes_bind_to_the_cited_fact(bundle: 
 @pytest.mark.parametrize(
     ("bundle", "sentence", "problem"),
     [
-        (EDWARD, "He takes lisinopril 10 mg for hypertension [Condition/0894e750].", "names “lisinopril”"),
+        (EDWARD, "He is on lisinopril 20 mg for his hypertension [Condition/0894e750].", "names “lisinopril”"),
         (TOM, "He is on atorvastatin 10 mg daily for hyperlipidemia [MedicationRequest/7f131723].", "“atorvastatin”"),
         (FABIAN, "He has type 1 diabetes [Condition/a5169617].", "“type 1 diabetes”"),
         (FABIAN, "LDL was 141 mg/dL on 2020-12-19 [Observation/3caabbd3].", "it is on [Observation/23ce523d"),
@@ -96,7 +96,7 @@ def test_an_unknown_drug_needs_a_cited_prescription() -> None:
 @pytest.mark.parametrize(
     ("sentence", "status"),
     [
-        ("His most recent HbA1c was 6.073 % on 2020-12-19 [Observation/e02bc77a].", "verified"),
+        ("The newest HbA1c, 6.073 %, was taken on 2020-12-19 [Observation/e02bc77a].", "verified"),
         ("His most recent HbA1c was 6.1 % [Observation/e02bc77a].", "verified"),  # 6.073 at one decimal
         ("His most recent HbA1c was 6 % [Observation/e02bc77a].", "verified"),
         ("His most recent HbA1c was 6.0 % [Observation/e02bc77a].", "unsupported_value"),  # 6.073 is 6.1 at one decimal
@@ -110,7 +110,9 @@ def test_a_number_matches_at_the_precision_written_and_through_units(sentence: s
 
 
 def test_thousands_separators_and_unit_conversions() -> None:
-    assert_status(check(CHAD, "Platelets were 443,400/µL in September 2019 [Observation/d9790f8d]."), "verified")
+    assert_status(
+        check(FABIAN, "The platelet count was 377,700 per µL on 2020-12-05 [Observation/297e88bf]."), "verified"
+    )
     assert_status(check(CHAD, "Platelets were 443.4 × 10³/µL [Observation/d9790f8d]."), "verified")
     assert_status(check(CHAD, "Platelets were 1,443 × 10³/µL [Observation/d9790f8d]."), "unsupported_value")
     assert_status(check(BIRGIT, "Her temperature was 37.85 °C (100.1 °F) [Observation/fabcdffa]."), "verified")
@@ -134,10 +136,10 @@ def test_blood_pressure_pairs_bind_systolic_then_diastolic_of_one_reading() -> N
 
 # --------------------------------------------------------------------------- dates
 def test_a_date_must_belong_to_the_reading_of_the_value_stated() -> None:
-    assert_status(check(FABIAN, "HbA1c was 6.073 % on 2020-12-19 [Observation/e02bc77a]."), "verified")
+    assert_status(check(FABIAN, "HbA1c measured 6.07 % on 2020-12-19 [Observation/e02bc77a]."), "verified")
     assert_status(check(FABIAN, "HbA1c was 7.573 % on December 5, 2020 [Observation/e02bc77a]."), "verified")
     assert_status(
-        check(FABIAN, "HbA1c was 6.073 % on 2020-12-05 [Observation/e02bc77a]."),
+        check(FABIAN, "On 2020-12-05 his HbA1c measured 6.07 % [Observation/e02bc77a]."),
         "unsupported_value",
         "belongs to another reading",
     )
@@ -148,7 +150,7 @@ def test_a_date_must_belong_to_the_reading_of_the_value_stated() -> None:
 # --------------------------------------------------------------------------- latest
 def test_latest_binds_to_the_newest_reading_in_the_evidence() -> None:
     assert_status(
-        check(FABIAN, "His most recent HbA1c is 7.573 % [Observation/e02bc77a]."),
+        check(FABIAN, "The current HbA1c is 7.573 % [Observation/e02bc77a]."),
         "unsupported_value",
         "the latest is from",
     )
@@ -167,8 +169,8 @@ def test_latest_binds_to_the_newest_reading_in_the_evidence() -> None:
 @pytest.mark.parametrize(
     ("sentence", "status"),
     [
-        ("HbA1c fell from 7.6 % to 6.1 % over December 2020 [Observation/e02bc77a].", "verified"),
-        ("His HbA1c has risen to 6.073 % [Observation/e02bc77a].", "unsupported_content"),
+        ("Between 2020-12-05 and 2020-12-19 HbA1c dropped from 7.57 % to 6.07 % [Observation/e02bc77a].", "verified"),
+        ("HbA1c went up to 6.07 % [Observation/e02bc77a].", "unsupported_content"),
         ("His HbA1c improved to 6.1 % [Observation/e02bc77a].", "verified"),  # lower is better
         ("His HbA1c worsened to 6.1 % [Observation/e02bc77a].", "unsupported_content"),
         ("LDL rose to 141 mg/dL [Observation/23ce523d].", "verified"),
@@ -210,7 +212,7 @@ def test_counts_are_checked_against_the_cited_facts() -> None:
     [
         (
             KERMIT,
-            "He continues to use an albuterol inhaler as needed [MedicationRequest/9dd996db].",
+            "He still uses albuterol as needed [MedicationRequest/9dd996db].",
             "unsupported_content",
         ),
         (
@@ -220,7 +222,11 @@ def test_counts_are_checked_against_the_cited_facts() -> None:
         ),
         (KERMIT, "He has active childhood asthma [Condition/38776947].", "unsupported_content"),
         (KERMIT, "He had childhood asthma, resolved in 2013 [Condition/38776947].", "verified"),
-        (EDWARD, "He is on hydrochlorothiazide 6.25 mg [MedicationRequest/a575e7c3].", "unsupported_content"),
+        (
+            EDWARD,
+            "Hydrochlorothiazide 6.25 mg is among his current medications [MedicationRequest/a575e7c3].",
+            "unsupported_content",
+        ),
         (
             MAFALDA,
             "Her atrial fibrillation resolved after ablation [Condition/3025a916, Procedure/9998492c].",
@@ -234,20 +240,16 @@ def test_status_of_drugs_and_problems(bundle: str, sentence: str, status: str) -
 
 # --------------------------------------------------------------------------- absence and abstention
 def test_a_none_recorded_fact_is_citable() -> None:
-    assert_status(check(ALBERTO, "No allergies are recorded [none:allergies]."), "verified")
+    assert_status(check(ALBERTO, "He has no documented allergies [none:allergies]."), "verified")
     assert_status(check(ALBERTO, "He has allergies [none:allergies]."), "unsupported_content")
     assert_status(check(ALBERTO, "No stopped medications are recorded [none:allergies]."), "unsupported_content")
     assert_status(check(KERMIT, "He has no allergies [AllergyIntolerance/6cb079b0]."), "unsupported_content")
     question = "What is his latest HbA1c?"
-    assert_status(
-        check(ALBERTO, "No HbA1c result is recorded for him [none:observations-hba1c].", question), "verified"
-    )
+    assert_status(check(ALBERTO, "There is no hemoglobin A1c on file [none:observations-hba1c].", question), "verified")
 
 
 def test_an_uncited_abstention_is_checked_against_what_was_searched() -> None:
-    assert_status(
-        check(ALBERTO, "There is no LDL cholesterol result in the record.", "What was his last LDL?"), "abstention"
-    )
+    assert_status(check(ALBERTO, "An LDL result is not documented.", "What was his last LDL?"), "abstention")
     assert_status(
         check(FABIAN, "No HbA1c result is recorded.", "What is his latest HbA1c?"),
         "unsupported_content",
@@ -260,7 +262,7 @@ def test_an_uncited_abstention_is_checked_against_what_was_searched() -> None:
 def test_a_negation_needs_a_negative_value() -> None:
     ev = evidence(ALBERTO)
     smoking = next(k for k, e in ev.items() if "smoking" in e.text.lower() and "Former" in e.text)
-    assert check_sentence(f"He is a former smoker [{smoking}].", ev).status == "verified"
+    assert check_sentence(f"He is an ex-smoker [{smoking}].", ev).status == "verified"
     assert check_sentence(f"He has never smoked [{smoking}].", ev).status == "unsupported_content"
 
 
@@ -292,9 +294,7 @@ def test_a_stated_frequency_must_match_the_dosage() -> None:
     assert_status(
         check(TOM, "He takes simvastatin 10 mg twice daily [MedicationRequest/7f131723]."), "unsupported_content"
     )
-    assert_status(
-        check(EDWARD, "He takes hydrochlorothiazide 25 mg daily [MedicationRequest/4c09067f]."), "unverifiable"
-    )
+    assert_status(check(EDWARD, "He takes HCTZ 25 mg every day [MedicationRequest/4c09067f]."), "unverifiable")
 
 
 # --------------------------------------------------------------------------- keys, guidelines, drafts

@@ -31,7 +31,7 @@ def test_summary_keeps_verified_claims_and_removes_the_rest(tmp_path: Path) -> N
         f"He has HTN, diagnosed in March 2011 [{HTN}]. "
         f"He takes a thiazide diuretic, hydrochlorothiazide 25 mg [{HCTZ}]. "
         f"His blood pressure is well controlled at 149.8/113 mmHg [{BP}]. "
-        "No allergies are recorded [none:allergies]. "
+        "There are no allergies on file [none:allergies]. "
         f"His eGFR rose to 94.93 mL/min/1.73 m² [{EGFR}]."
     )
     summary = capable_model(draft, tmp_path).summarize()
@@ -46,10 +46,9 @@ def test_summary_keeps_verified_claims_and_removes_the_rest(tmp_path: Path) -> N
 
 def test_ask_flags_an_unverifiable_claim_and_checks_an_abstention(tmp_path: Path) -> None:
     draft = (
-        f"He takes hydrochlorothiazide 25 mg once daily [{HCTZ}]. "
-        "No HbA1c result is recorded in his record."
+        f"He is prescribed hydrochlorothiazide 25 mg once a day [{HCTZ}]. No HbA1c result is recorded in his record."
     )
     answer = capable_model(draft, tmp_path).ask("What medication does he take, and what is his HbA1c?")
     assert [c.status for c in answer.checks] == ["unverifiable", "abstention"]
     assert any(f.kind == "unverified_claim" and "no dosage" in f.reason for f in answer.flags)
-    assert "once daily" not in answer.text
+    assert "once a day" not in answer.text
