@@ -70,7 +70,8 @@ def check_sentence(
         status = "unsupported_value" if any(f.rule in VALUE_RULES for f in decided) else "unsupported_content"
     else:
         status = "unverifiable" if findings else "verified"
-    return SentenceCheck(sentence=sentence, keys=claim.keys, status=status, problems=[f.message for f in findings])  # type: ignore[arg-type]
+    problems = list(dict.fromkeys(f.message for f in findings))
+    return SentenceCheck(sentence=sentence, keys=claim.keys, status=status, problems=problems)  # type: ignore[arg-type]
 
 
 def verify_draft(draft: str, evidence: Mapping[str, Evidence]) -> tuple[str, list[SentenceCheck]]:
