@@ -58,7 +58,15 @@ class SentenceCheck(BaseModel):
 
     sentence: str
     keys: list[str] = Field(default_factory=list)
-    status: Literal["verified", "abstention", "uncited", "unknown_citation", "unsupported_value", "unsupported_content"]
+    status: Literal[
+        "verified",
+        "abstention",
+        "uncited",
+        "unknown_citation",
+        "unsupported_value",
+        "unsupported_content",
+        "unverifiable",
+    ]
     problems: list[str] = Field(default_factory=list)
 
     @property

@@ -17,17 +17,26 @@ def _quote(text: str) -> str:
     return text if len(text) <= MAX_QUOTE else text[: MAX_QUOTE - 1] + "…"
 
 
+def _problems(check: SentenceCheck, most: int = 4) -> str:
+    shown = "; ".join(check.problems[:most])
+    return shown + (f"; and {len(check.problems) - most} more" if len(check.problems) > most else "")
+
+
 def verification_flags(checks: Iterable[SentenceCheck]) -> list[Flag]:
-    """One flag per sentence removed by verify (uncited, unknown citation, unsupported value)."""
+    """One flag per sentence removed by verify: uncited or unverifiable (``unverified_claim``), contradicted or
+    unsupported (``removed_claim``)."""
     flags: list[Flag] = []
     for c in checks:
         if c.status == "uncited":
             flags.append(Flag(kind="unverified_claim", reason=f"removed, no citation: “{_quote(c.sentence)}”"))
+        elif c.status == "unverifiable":
+            reason = f"removed, cannot be verified ({_problems(c)}): “{_quote(c.sentence)}”"
+            flags.append(Flag(kind="unverified_claim", reason=reason, keys=c.keys))
         elif not c.kept:
             flags.append(
                 Flag(
                     kind="removed_claim",
-                    reason=f"removed, {'; '.join(c.problems)}: “{_quote(c.sentence)}”",
+                    reason=f"removed, {_problems(c)}: “{_quote(c.sentence)}”",
                     keys=c.keys,
                 )
             )

@@ -1,5 +1,5 @@
-"""Rules as data: the gather plan (typed, checked at start-up) and phrase lists (units, hedges,
-abstentions, injection patterns, stopwords).
+"""Rules as data: the gather plan (typed, checked at start-up), phrase lists (hedges, uncertainty, injection
+patterns) and the verifier's vocabulary (``verification_*.json``, loaded by ``medcite.agent.verification``).
 
 ``gather.json`` loads into :class:`GatherRules`, which rejects unknown keys, unknown tool names and
 arguments a tool does not accept, so a typo fails when the graph is built, not in a run.

@@ -1,0 +1,1 @@
+"""Claim-level verification: extraction (claims), typed-fact views, binding rules, abstentions, vocabulary."""
