@@ -84,6 +84,9 @@ def main() -> None:
             order = builds if rep % 2 == 0 else list(reversed(builds))
             for name, path in order:
                 runs[name].append(_run(path, args))
+                last = runs[name][-1]
+                print(f"run {rep + 1} {name}: prompt {float(last['prompt_tps']):.0f} tok/s, "
+                      f"gen {float(last['gen_tps']):.1f} tok/s", flush=True)
     print(f"SmolLM2-135M-Instruct Q4_1, {args.prompt_tokens}-token prompt, {args.gen} generated tokens, "
           f"{args.threads} threads, median of {args.repeats} alternating runs\n")
     print(f"{'build':12s} {'prompt tok/s':>12s} {'gen tok/s':>10s} {'prompt ratio':>12s} {'gen ratio':>10s}  features")
