@@ -39,7 +39,16 @@ def _lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:
 def test_the_contract_holds(tmp_path: Path) -> None:
     result = _lint_imports(_tree(tmp_path, copy=False))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 2 kept, 0 broken." in result.stdout
+    assert "Contracts: 3 kept, 0 broken." in result.stdout
+
+
+def test_the_care_gap_engine_may_not_read_the_guideline_store(tmp_path: Path) -> None:
+    tree = _tree(tmp_path, copy=True)
+    rules = tree / "medcite" / "tools" / "caregaps" / "rules.py"
+    rules.write_text(rules.read_text() + "\nfrom medcite.tools.retrieval import store  # noqa: E402,F401\n")
+    result = _lint_imports(tree)
+    assert result.returncode == 1
+    assert "medcite.tools.caregaps.rules -> medcite.tools.retrieval.store" in result.stdout
 
 
 def test_an_upward_import_breaks_it(tmp_path: Path) -> None:
