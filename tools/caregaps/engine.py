@@ -19,6 +19,7 @@ from medcite.tools.caregaps.rules import Recommendation, Rulebook, Satisfier, ru
 from medcite.tools.fhir.source import FhirSource
 
 PREGNANCY_CODES = "pregnancy"  # the code set whose latest Condition starts the current pregnancy
+PREGNANT = "pregnant"  # the criterion that says a pregnancy is active
 
 
 def age_in_years(birth: date, on: date) -> int:
@@ -185,11 +186,13 @@ def care_gaps(
     patient = _patient(record)
     when: AsOf = resolve_as_of(record, as_of, today)
     gaps = tuple(_Evaluation(rec, record, book, patient, when.day).run() for rec in book.recommendations)
+    pregnant = evaluate(book.criteria[PREGNANT], record, book, when.day).holds is True
     return CareGapReport(
         patient_id=patient_id,
         as_of=when,
         age=age_in_years(patient.birth, when.day) if patient.birth else None,
         sex=patient.sex,
+        pregnant=pregnant,
         rules_source=book.source,
         snapshot=book.snapshot,
         gaps=gaps,

@@ -75,6 +75,7 @@ class CareGapReport(_Model):
     as_of: AsOf
     age: int | None
     sex: str | None
+    pregnant: bool = Field(description="a pregnancy is active on the as-of date")
     rules_source: str
     snapshot: date = Field(description="the USPSTF data the rules follow is as of this date")
     gaps: tuple[CareGap, ...]

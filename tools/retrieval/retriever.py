@@ -16,8 +16,9 @@ from medcite.core.settings import Settings
 from medcite.tools.retrieval.fusion import RRF_K, RRF_WEIGHTS, reciprocal_rank_fusion
 from medcite.tools.retrieval.hits import GuidelineHit, hit_evidence
 from medcite.tools.retrieval.lexical import LEXICAL_FORMAT, LexicalIndex
-from medcite.tools.retrieval.passage import content_hash
-from medcite.tools.retrieval.recency import is_stale, prefer_newest, same_topic_groups, topic_key
+from medcite.tools.retrieval.passage import Passage, content_hash
+from medcite.tools.retrieval.population import Population
+from medcite.tools.retrieval.recency import TopicVersions, is_stale, prefer_newest, same_topic_groups, topic_key
 from medcite.tools.retrieval.rerank import CrossEncoderReranker
 from medcite.tools.retrieval.store import GuidelineStore, StoredChunk
 
@@ -25,6 +26,7 @@ Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
 CANDIDATES = 50  # per retriever, before fusion
 RERANK_CANDIDATES = 30
+TITLE_CACHE = 20_000  # title embeddings kept in memory
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,9 @@ class GuidelineRetriever:
         self.candidates = candidates
         self._lexical: LexicalIndex | None = None
         self._lexical_revision: str | None = None
+        self._topics: TopicVersions | None = None
+        self._topics_revision: str | None = None
+        self._title_vectors: dict[str, np.ndarray] = {}
 
     # --- lexical index ---------------------------------------------------------------------------
     def _cache_dir(self) -> Path:
@@ -82,6 +87,27 @@ class GuidelineRetriever:
                 index.save(folder)
         self._lexical, self._lexical_revision = index, revision
         return index
+
+    def topic_versions(self) -> TopicVersions:
+        """The newest passage of every topic in the store (rebuilt when the store changes)."""
+        revision = self.store.revision()
+        if self._topics is None or self._topics_revision != revision:
+            self._topics = TopicVersions(
+                (c.passage.id, topic_key(c.passage.topic, c.passage.title), c.passage.date)
+                for c in self.store.iter_chunks()
+            )
+            self._topics_revision = revision
+        return self._topics
+
+    def title_similarity(self, query_vector: np.ndarray, passages: list[Passage]) -> list[float]:
+        """Cosine of the query with each passage's topic (or title): is the passage about what was asked?"""
+        titles = [p.topic or p.title for p in passages]
+        missing = sorted({t for t in titles if t not in self._title_vectors})
+        if missing:
+            if len(self._title_vectors) + len(missing) > TITLE_CACHE:
+                self._title_vectors.clear()
+            self._title_vectors.update(zip(missing, self.store.embedder.encode(missing), strict=True))
+        return [float(query_vector @ self._title_vectors[t]) for t in titles]
 
     # --- search ----------------------------------------------------------------------------------
     def rank(
@@ -120,8 +146,10 @@ class GuidelineRetriever:
         mode: Mode = "hybrid",
         today: dt.date | None = None,
         query_vector: np.ndarray | None = None,
+        population: Population | None = None,
     ) -> list[GuidelineHit]:
-        """The ``k`` best passages; among passages on one topic the newest comes first."""
+        """The ``k`` best passages; among passages on one topic the newest comes first. With a
+        ``population``, passages addressed to other people (sex, age, pregnancy) are left out."""
         query = " ".join(query.split())
         if not query:
             raise InputError("search query is empty")
@@ -134,6 +162,8 @@ class GuidelineRetriever:
             order = sorted(range(len(head)), key=lambda i: -scores[i])
             head = [Ranked(head[i].id, scores[i], head[i].dense_rank, head[i].lexical_rank) for i in order]
             ranked = head + tail
+        if population is not None:
+            ranked = [r for r in ranked if population.admits(chunks[r.id].passage)]
         passages = [chunks[r.id].passage for r in ranked]
         groups = same_topic_groups(
             [topic_key(p.topic, p.title) for p in passages], [chunks[r.id].embedding for r in ranked]
@@ -156,9 +186,9 @@ class GuidelineRetriever:
             )
         return hits
 
-    def search_evidence(self, query: str, k: int = 5) -> list[Evidence]:
+    def search_evidence(self, query: str, k: int = 5, population: Population | None = None) -> list[Evidence]:
         """Hits as ``Evidence`` (key ``guideline:<id>``) for citation checks and stale flags."""
-        return [hit_evidence(h) for h in self.search(query, k)]
+        return [hit_evidence(h) for h in self.search(query, k, population=population)]
 
 
 def open_retriever(settings: Settings | None = None) -> GuidelineRetriever:
