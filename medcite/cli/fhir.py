@@ -10,6 +10,8 @@ from typing import Any
 from medcite.core.disclaimer import DISCLAIMER
 from medcite.core.errors import InputError
 from medcite.core.settings import Settings
+from medcite.tools.caregaps import care_gaps
+from medcite.tools.caregaps.render import SECTION_TITLE, STATUS_WORDS, heading, report_lines
 from medcite.tools.fhir import FhirSource, open_source, render_patient_context
 
 SOURCE_HELP = "FHIR Bundle JSON or NDJSON file, a folder of them, or a FHIR R4 base URL (http[s]://...)"
@@ -25,6 +27,19 @@ def register(sub: Any) -> None:
     show.add_argument("--patient", help="Patient id (optional when the source has one patient)")
     show.add_argument("--as-of", type=date.fromisoformat, help="date for ages (YYYY-MM-DD; default today)")
     show.set_defaults(func=run_show)
+
+    gaps = commands.add_parser("caregaps", help="USPSTF grade A/B preventive care: due, up to date or unknown")
+    gaps.add_argument("source", metavar="BUNDLE_OR_URL", help=SOURCE_HELP)
+    gaps.add_argument("--patient", help="Patient id (optional when the source has one patient)")
+    gaps.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        help="date the care gaps are for (YYYY-MM-DD; default today, or the record's last activity when "
+        "that is more than a year ago)",
+    )
+    gaps.add_argument("--all", action="store_true", help="also list the recommendations that do not apply")
+    gaps.add_argument("--json", action="store_true", help="print the full report as JSON")
+    gaps.set_defaults(func=run_caregaps)
 
     patients = commands.add_parser("patients", help="list the patient ids in a source")
     patients.add_argument("source", metavar="BUNDLE_OR_URL", help=SOURCE_HELP)
@@ -61,6 +76,21 @@ def run_show(args: argparse.Namespace) -> int:
             f"\nmedcite: warning: {len(source.report.excluded)} invalid resources were left out (listed above)",
             file=sys.stderr,
         )
+    print(f"\n_{DISCLAIMER}_")
+    return 0
+
+
+def run_caregaps(args: argparse.Namespace) -> int:
+    source = _open(args.source)
+    report = care_gaps(source, _pick_patient(source, args.patient), as_of=args.as_of)
+    if args.json:
+        print(report.model_dump_json(indent=2))
+        return 0
+    counts = ", ".join(f"{n} {STATUS_WORDS[s]}" for s, n in report.counts().items())
+    print(f"{SECTION_TITLE} — {heading(report)}")
+    print(counts)
+    for line in report_lines(report, with_not_applicable=args.all):
+        print(f"- {line}")
     print(f"\n_{DISCLAIMER}_")
     return 0
 

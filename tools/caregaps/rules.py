@@ -96,8 +96,11 @@ class Span(_Data):
         return date.fromordinal(moved.toordinal() + self.days)
 
     def text(self) -> str:
-        parts = [(self.years, "year"), (self.months, "month"), (self.days, "day")]
-        return ", ".join(f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n)
+        """'3 years', '6 months', 'year' (a single unit reads 'every year')."""
+        parts = [(n, unit) for n, unit in ((self.years, "year"), (self.months, "month"), (self.days, "day")) if n]
+        if len(parts) == 1 and parts[0][0] == 1:
+            return parts[0][1]
+        return ", ".join(f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts)
 
 
 class ConditionCheck(_Data):
