@@ -7,11 +7,13 @@ import sys
 from datetime import date
 from typing import Any
 
+from medcite.cli.common import add_as_of_option
 from medcite.core.disclaimer import DISCLAIMER
 from medcite.core.errors import InputError
+from medcite.core.evidence import CARE_GAP_WORDS
 from medcite.core.settings import Settings
 from medcite.tools.caregaps import care_gaps
-from medcite.tools.caregaps.render import SECTION_TITLE, STATUS_WORDS, heading, report_lines
+from medcite.tools.caregaps.evidence import heading, report_evidence
 from medcite.tools.fhir import FhirSource, open_source, render_patient_context
 
 SOURCE_HELP = "FHIR Bundle JSON or NDJSON file, a folder of them, or a FHIR R4 base URL (http[s]://...)"
@@ -31,12 +33,7 @@ def register(sub: Any) -> None:
     gaps = commands.add_parser("caregaps", help="USPSTF grade A/B preventive care: due, up to date or unknown")
     gaps.add_argument("source", metavar="BUNDLE_OR_URL", help=SOURCE_HELP)
     gaps.add_argument("--patient", help="Patient id (optional when the source has one patient)")
-    gaps.add_argument(
-        "--as-of",
-        type=date.fromisoformat,
-        help="date the care gaps are for (YYYY-MM-DD; default today, or the record's last activity when "
-        "that is more than a year ago)",
-    )
+    add_as_of_option(gaps)
     gaps.add_argument("--all", action="store_true", help="also list the recommendations that do not apply")
     gaps.add_argument("--json", action="store_true", help="print the full report as JSON")
     gaps.set_defaults(func=run_caregaps)
@@ -86,11 +83,11 @@ def run_caregaps(args: argparse.Namespace) -> int:
     if args.json:
         print(report.model_dump_json(indent=2))
         return 0
-    counts = ", ".join(f"{n} {STATUS_WORDS[s]}" for s, n in report.counts().items())
-    print(f"{SECTION_TITLE} — {heading(report)}")
+    counts = ", ".join(f"{n} {CARE_GAP_WORDS[s]}" for s, n in report.counts().items())
+    print(heading(report))
     print(counts)
-    for line in report_lines(report, with_not_applicable=args.all):
-        print(f"- {line}")
+    for ev in report_evidence(report, with_not_applicable=args.all):
+        print(f"- {ev.text}")
     print(f"\n_{DISCLAIMER}_")
     return 0
 

@@ -175,16 +175,17 @@ def _interval(sat: Satisfier) -> str:
 def care_gaps(
     source: FhirSource,
     patient_id: str,
-    as_of: date | None = None,
+    as_of: date | AsOf | None = None,
     today: date | None = None,
     book: Rulebook | None = None,
 ) -> CareGapReport:
-    """The status of every USPSTF A/B recommendation for one patient on the as-of date (``as_of``, else
-    today, or the record's last clinical activity when that is more than a year before today)."""
+    """The status of every USPSTF A/B recommendation for one patient on the as-of date: ``as_of`` (a day,
+    or an as-of already resolved), else today, or the record's last clinical activity when that is more
+    than a year before today."""
     book = book or rulebook()
     record = PatientRecord(source, patient_id)
     patient = _patient(record)
-    when: AsOf = resolve_as_of(record, as_of, today)
+    when = as_of if isinstance(as_of, AsOf) else resolve_as_of(record, as_of, today)
     gaps = tuple(_Evaluation(rec, record, book, patient, when.day).run() for rec in book.recommendations)
     pregnant = evaluate(book.criteria[PREGNANT], record, book, when.day).holds is True
     return CareGapReport(

@@ -15,9 +15,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from medcite.core.citation_keys import absence_key
+from medcite.core.evidence import AbsenceFact, Evidence
 from medcite.tools.retrieval.hits import GuidelineHit
 from medcite.tools.retrieval.population import Population
-from medcite.tools.retrieval.recency import is_stale, issuer_policies, topic_key
+from medcite.tools.retrieval.recency import issuer_policies, topic_key, version_key
 from medcite.tools.retrieval.retriever import GuidelineRetriever, Ranked
 from medcite.tools.retrieval.store import StoredChunk
 
@@ -44,6 +46,14 @@ class ProblemGuidance:
     @property
     def found(self) -> bool:
         return bool(self.hits or self.listed_under)
+
+
+def no_guideline(problem: str, population: Population | None = None) -> Evidence:
+    """The citable "no guideline in the corpus for X" of a problem the corpus holds nothing relevant on."""
+    name = problem_query(problem)
+    searched = f"guideline passages about {name}" + (f", for {population.describe()}" if population else "")
+    fact = AbsenceFact(what="guideline", place=f"the corpus for {name}", resource_type="Guideline", searched=searched)
+    return Evidence(key=absence_key("guidelines", name), fact=fact)
 
 
 @dataclass
@@ -106,17 +116,10 @@ class _Finder:
 
     def hit(self, chunk: StoredChunk, r: Ranked | None) -> GuidelineHit:
         p = chunk.passage
-        max_age = self.retriever.settings.stale_after_years
-        newer = self.retriever.topic_versions().newer_than(topic_key(p.topic, p.title), p.date)
-        return GuidelineHit(
-            passage=p,
-            score=r.score if r else 0.0,
-            stale=is_stale(p.date, max_age, self.today),
-            stale_after_years=max_age,
-            superseded_by=newer,
-            dense_rank=r.dense_rank if r else None,
-            lexical_rank=r.lexical_rank if r else None,
-        )
+        newer = self.retriever.topic_versions().newer_than(version_key(p), p.date)
+        if r is None:
+            return self.retriever.hit(p, 0.0, newer, self.today)
+        return self.retriever.hit(p, r.score, newer, self.today, r.dense_rank, r.lexical_rank)
 
 
 def guidance_for_problems(

@@ -48,6 +48,12 @@ def topic_key(topic: str | None, title: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text))
 
 
+def version_key(passage: Passage) -> str:
+    """What versions of one guideline share: the issuer and the topic (another issuer's page on the same
+    topic is not a newer version)."""
+    return f"{passage.issuer.lower()}|{topic_key(passage.topic, passage.title)}"
+
+
 def same_topic_groups(topics: Sequence[str], embeddings: Sequence[np.ndarray | None]) -> list[int]:
     """Group index per item: same topic key, or near-duplicate text (cosine ≥ 0.95), share a group."""
     parent = list(range(len(topics)))
@@ -188,7 +194,7 @@ class TopicVersions:
     """The newest date of every topic in the store, to tell whether a passage has a newer version."""
 
     def __init__(self, items: Iterable[tuple[str, str, str | None]]) -> None:
-        """``items``: (passage id, topic key, date)."""
+        """``items``: (passage id, version key, date); see :func:`version_key`."""
         self._newest: dict[str, tuple[dt.date, str]] = {}
         for pid, key, date in items:
             end = period_end(date)

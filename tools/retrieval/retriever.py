@@ -1,4 +1,6 @@
-"""Hybrid, recency-aware guideline search over the store: dense + BM25, RRF, optional re-ranking."""
+"""Hybrid, recency-aware guideline search over the store: dense + BM25, RRF, optional re-ranking,
+an optional population filter; every hit says whether it is stale (superseded, or past its issuer's
+review cycle) and which corpus snapshot it belongs to."""
 
 from __future__ import annotations
 
@@ -18,7 +20,14 @@ from medcite.tools.retrieval.hits import GuidelineHit, hit_evidence
 from medcite.tools.retrieval.lexical import LEXICAL_FORMAT, LexicalIndex
 from medcite.tools.retrieval.passage import Passage, content_hash
 from medcite.tools.retrieval.population import Population
-from medcite.tools.retrieval.recency import TopicVersions, is_stale, prefer_newest, same_topic_groups, topic_key
+from medcite.tools.retrieval.recency import (
+    TopicVersions,
+    issuer_policies,
+    prefer_newest,
+    same_topic_groups,
+    stale_reason,
+    version_key,
+)
 from medcite.tools.retrieval.rerank import CrossEncoderReranker
 from medcite.tools.retrieval.store import GuidelineStore, StoredChunk
 
@@ -93,8 +102,7 @@ class GuidelineRetriever:
         revision = self.store.revision()
         if self._topics is None or self._topics_revision != revision:
             self._topics = TopicVersions(
-                (c.passage.id, topic_key(c.passage.topic, c.passage.title), c.passage.date)
-                for c in self.store.iter_chunks()
+                (c.passage.id, version_key(c.passage), c.passage.date) for c in self.store.iter_chunks()
             )
             self._topics_revision = revision
         return self._topics
@@ -165,26 +173,49 @@ class GuidelineRetriever:
         if population is not None:
             ranked = [r for r in ranked if population.admits(chunks[r.id].passage)]
         passages = [chunks[r.id].passage for r in ranked]
-        groups = same_topic_groups(
-            [topic_key(p.topic, p.title) for p in passages], [chunks[r.id].embedding for r in ranked]
-        )
+        groups = same_topic_groups([version_key(p) for p in passages], [chunks[r.id].embedding for r in ranked])
         order, older = prefer_newest(list(range(len(ranked))), groups, lambda i: passages[i].date)
-        max_age = self.settings.stale_after_years
+        versions = self.topic_versions()
         hits = []
         for i in order[:k]:
             p = passages[i]
-            hits.append(
-                GuidelineHit(
-                    passage=p,
-                    score=ranked[i].score,
-                    stale=is_stale(p.date, max_age, today),
-                    stale_after_years=max_age,
-                    superseded_by=passages[older[i]].id if i in older else None,
-                    dense_rank=ranked[i].dense_rank,
-                    lexical_rank=ranked[i].lexical_rank,
-                )
-            )
+            newer = passages[older[i]].id if i in older else versions.newer_than(version_key(p), p.date)
+            r = ranked[i]
+            hits.append(self.hit(p, r.score, newer, today, r.dense_rank, r.lexical_rank))
         return hits
+
+    def hit(
+        self,
+        passage: Passage,
+        score: float,
+        newer: str | None = None,
+        today: dt.date | None = None,
+        dense_rank: int | None = None,
+        lexical_rank: int | None = None,
+    ) -> GuidelineHit:
+        """A passage as a hit: stale when ``newer`` supersedes it or its issuer's review cycle has passed."""
+        policy = issuer_policies().get(passage.issuer)
+        return GuidelineHit(
+            passage=passage,
+            score=score,
+            stale_reason=stale_reason(passage, self.settings.stale_after_years, newer, today),
+            snapshot=policy.snapshot_line() if policy and policy.current_as_of else None,
+            superseded_by=newer,
+            dense_rank=dense_rank,
+            lexical_rank=lexical_rank,
+        )
+
+    def passages_evidence(self, ids: list[str], today: dt.date | None = None) -> list[Evidence]:
+        """Stored passages by id (those the store holds, in the given order) as citable Evidence."""
+        chunks = self.store.get(list(dict.fromkeys(ids)))
+        versions = self.topic_versions()
+        out = []
+        for pid in dict.fromkeys(ids):
+            if pid in chunks:
+                p = chunks[pid].passage
+                newer = versions.newer_than(version_key(p), p.date)
+                out.append(hit_evidence(self.hit(p, 0.0, newer, today)))
+        return out
 
     def search_evidence(self, query: str, k: int = 5, population: Population | None = None) -> list[Evidence]:
         """Hits as ``Evidence`` (key ``guideline:<id>``) for citation checks and stale flags."""

@@ -34,9 +34,9 @@ def test_caregaps_lists_applicable_recommendations_cited_to_their_statements(
         "USPSTF recommendations as of 2024-05-02"
     )
     gaps = [ln for ln in lines if ln.startswith("- ")]
-    assert gaps and all(ln.startswith("- [guideline:uspstf-rec-") for ln in gaps)
-    assert any(": up to date — Blood Pressure on 2019-06-25; next due 2020-06-25 (every year) [Observation/" in ln
-               for ln in gaps)
+    assert gaps and all(ln.startswith("- [caregap:uspstf-rec-") and "[guideline:uspstf-rec-" in ln for ln in gaps)
+    assert any("up to date: Hypertension screening, USPSTF grade A [guideline:uspstf-rec-1921]; last Blood Pressure "
+               "2019-06-25 [Observation/" in ln and "every year, next due 2020-06-25" in ln for ln in gaps)
     assert not any("not applicable" in ln for ln in gaps)
     code, everything, _ = _run(capsys, "fhir", "caregaps", str(DEMO), "--all")
     assert len([ln for ln in everything.splitlines() if ln.startswith("- ")]) == 54
