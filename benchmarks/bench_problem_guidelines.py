@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from medcite.agent.planner import summary_guideline_queries, summary_k_per_problem
-from medcite.agent.rules import gather_rules
+from medcite.agent.planner import summary_k_per_problem, summary_problems
+from medcite.core.evidence import ConditionFact
 from medcite.core.settings import Settings
 from medcite.corpora import open_guidelines
 from medcite.tools.caregaps import care_gaps
@@ -45,6 +45,7 @@ SHARED = ROOT.parent.parent / "shared" / "data"
 FOLDERS = ("fhir_synthea_r4", "fhir_synthea_qicore_notes")
 TODAY = date(2026, 11, 30)  # fixed, so the as-of dates (and ages) do not move with the calendar
 SPLIT_SEED = 7
+BASELINE_QUERY = "{} screening management recommendation"  # the summary's former lookup
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,6 @@ class Patient:
 
 
 def patients(shared: Path) -> list[Patient]:
-    limit = gather_rules().guidelines.summary_max_problems
     out = []
     for folder in FOLDERS:
         for path in sorted((shared / folder / "bundles").glob("*.json")):
@@ -72,16 +72,17 @@ def patients(shared: Path) -> list[Patient]:
             report = care_gaps(source, pid, today=TODAY)
             sex = report.sex if report.sex in ("female", "male") else None
             population = Population(sex=sex, age=report.age, pregnant=report.pregnant)  # type: ignore[arg-type]
-            names = [str(e.meta.get("display") or "") for e in facts.conditions(source, pid, "active")]
-            out.append(Patient(path.name, population, [n for n in dict.fromkeys(names) if n][:limit]))
+            conditions = facts.conditions(source, pid, "active")
+            names = [e.fact.code.display or "" for e in conditions if isinstance(e.fact, ConditionFact)]
+            out.append(Patient(path.name, population, summary_problems(names)))
     return out
 
 
 def baseline_lines(retriever: GuidelineRetriever, patient: Patient) -> list[Line]:
     k = summary_k_per_problem()
     lines = []
-    for name, query in zip(patient.problems, summary_guideline_queries(patient.problems), strict=True):
-        for hit in retriever.search(query, k):
+    for name in patient.problems:
+        for hit in retriever.search(BASELINE_QUERY.format(name), k):
             lines.append(Line(patient.bundle, name, hit.passage, patient.population.admits(hit.passage)))
     return lines
 

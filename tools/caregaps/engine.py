@@ -77,6 +77,8 @@ class _Evaluation:
             return self.gap("not_applicable", f"deceased {p.deceased.isoformat()}")
         if p.birth is None:
             return self.gap("unknown", "the record has no birth date", missing=("a birth date",))
+        if on < p.birth:
+            return self.gap("not_applicable", f"the as-of date is before the patient's birth ({p.birth.isoformat()})")
         age = age_in_years(p.birth, on)
         if rec.sex is not None and p.sex not in ("female", "male"):
             return self.gap("unknown", f"recommended for {rec.sex}s; sex is recorded as {p.sex or 'nothing'}",
@@ -191,7 +193,7 @@ def care_gaps(
     return CareGapReport(
         patient_id=patient_id,
         as_of=when,
-        age=age_in_years(patient.birth, when.day) if patient.birth else None,
+        age=age_in_years(patient.birth, when.day) if patient.birth and patient.birth <= when.day else None,
         sex=patient.sex,
         pregnant=pregnant,
         rules_source=book.source,

@@ -220,3 +220,10 @@ def test_aaa_screening_needs_an_ever_smoker_man_of_65_to_75(tmp_path: Path) -> N
     assert former.status == "due" and former.record_keys
     unknown = _gap(tmp_path, AAA, old, no_status)
     assert unknown.status == "unknown" and unknown.missing == ("a tobacco smoking status",)
+
+
+def test_an_as_of_date_before_birth_applies_nothing(tmp_path: Path) -> None:
+    source, pid = _edited(tmp_path)
+    report = care_gaps(source, pid, as_of=date(1970, 1, 1))
+    assert report.age is None and {g.status for g in report.gaps} == {"not_applicable"}
+    assert report.gaps[0].reason == "the as-of date is before the patient's birth (1975-10-12)"
