@@ -34,12 +34,20 @@ def _bot(outputs: list[str], tmp_path: Path, as_of: date | None = AS_OF) -> Assi
 def test_a_screening_question_is_answered_from_the_care_gap_lines(tmp_path: Path) -> None:
     draft = (
         "She is due for cervical cancer screening; no cervical cytology or HPV test is recorded "
-        "[caregap:uspstf-rec-426]. Hypertension screening is up to date, next due 2020-06-25 "
-        "[caregap:uspstf-rec-1921]. Her last mammogram was on 2018-01-01 [caregap:uspstf-rec-2035]."
+        "[caregap:uspstf-rec-426]. "
+        "Colorectal cancer screening is also due, as no colonoscopy or FIT is recorded [caregap:uspstf-rec-1929]. "
+        "Hypertension screening was last done on 2019-06-25 and is next due on 2020-06-25 "
+        "[caregap:uspstf-rec-1921]. "
+        "Whether she needs a statin cannot be assessed without a 10-year cardiovascular risk estimate "
+        "[caregap:uspstf-rec-1981]. "
+        "Her last mammogram was on 2018-01-01 [caregap:uspstf-rec-2035]. "
+        "Mammography is recommended every 3 years [caregap:uspstf-rec-2035]."
     )
     answer = _bot(['{"answer": "ready"}', draft], tmp_path).ask("What screenings is she due for?")
-    assert [c.status for c in answer.checks] == ["verified", "verified", "unsupported_value"]
-    assert "the date 2018-01-01 is not in the cited evidence" in answer.checks[2].problems
+    statuses = [c.status for c in answer.checks]
+    assert statuses == ["verified"] * 4 + ["unsupported_value", "unsupported_value"], answer.checks
+    assert "the date 2018-01-01 is not a date of the cited evidence" in answer.checks[4].problems
+    assert "the value 3 years is not in the cited evidence" in answer.checks[5].problems[0]
     cited = answer.cited_keys()
     assert {"caregap:uspstf-rec-426", "caregap:uspstf-rec-1921"} <= set(cited)
     blood_pressure = next(c for c in answer.citations if c.key == "caregap:uspstf-rec-1921")
