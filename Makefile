@@ -8,7 +8,9 @@ FHIR_STAMP := $(FHIR_VENV)/.installed-stamp
 DEMO_BUNDLE ?= examples/synthea/Patria_Schimmel_d2f8f862-3856-490d-b56f-98e0ed984b1e.json
 DEMO_OUT ?= out/demo
 
-.PHONY: setup demo test lint bench clean
+SHARED_DATA ?= ../shared/data
+
+.PHONY: setup demo test lint bench corpus clean
 
 # llama-cpp-python compiles llama.cpp from source. Its default (GGML_NATIVE=ON) targets the build machine's
 # CPU: on a machine with Intel AMX that build segfaults (llama.cpp #20824), and anywhere it may not run
@@ -52,6 +54,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check medcite agent tools corpora evals tests benchmarks
 	cd build/typecheck && PYTHONPATH=. $(CURDIR)/$(BIN)/lint-imports --config $(CURDIR)/pyproject.toml --no-cache
 	$(BIN)/mypy
+
+# Rebuild the shipped guideline corpus and its MiniLM vectors from the source files (only changed
+# passages are embedded; EMBED_ALL=1 embeds all of them).
+corpus: $(STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/python -m medcite.corpora.convert $(SHARED_DATA)/guidelines $(if $(EMBED_ALL),--embed-all)
 
 bench: $(STAMP)
 	for s in benchmarks/bench_*.py; do HF_HUB_OFFLINE=1 $(BIN)/python $$s || exit 1; done

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from medcite.core.disclaimer import DISCLAIMER
+from medcite.tools.caregaps import CareGapReport
 
 FlagKind = Literal[
     "missing_data",
@@ -96,6 +97,12 @@ class Answer(BaseModel):
         default=False, description="no model sentence verified: the text lists record entries, not an answer"
     )
     patient_id: str | None = None
+    care_gaps: CareGapReport | None = Field(
+        default=None, description="summaries: every USPSTF A/B recommendation's status, not-applicable ones included"
+    )
+    corpus_snapshots: list[str] = Field(
+        default_factory=list, description="the snapshot date of each guideline corpus cited, said once"
+    )
     model: str = ""
     trace_id: str = ""
     created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
@@ -110,7 +117,8 @@ class Answer(BaseModel):
         if self.flags:
             out += ["### Uncertainty flags", *[f"- ⚠ **{f.kind}**: {f.reason}" + _keys(f.keys) for f in self.flags], ""]
         if self.citations:
-            out += ["### Sources", *[f"- `[{c.key}]` {c.label}" for c in self.citations], ""]
+            out += ["### Sources", *[f"- `[{c.key}]` {c.label}" for c in self.citations]]
+            out += [f"- guideline corpus: {s}" for s in self.corpus_snapshots] + [""]
         out += [f"_{self.disclaimer}_", f"<sub>trace {self.trace_id} · model {self.model}</sub>"]
         return "\n".join(out)
 

@@ -11,6 +11,7 @@ import hashlib
 import sqlite3
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,8 @@ from medcite.agent.models import load_chat_model
 from medcite.agent.state import AgentState, Mode
 from medcite.core.errors import InputError
 from medcite.core.settings import Settings
+from medcite.tools.caregaps import AsOf, record_as_of
+from medcite.tools.caregaps.tool import make_care_gap_tool
 from medcite.tools.fhir import FhirSource, LocalSource, make_fhir_tools, open_source
 
 SUMMARY_QUESTION = "Summarize this patient's record."
@@ -84,10 +87,18 @@ class Assistant:
         model: BaseChatModel | None = None,
         retriever: GuidelineSearch | bool | None = True,
         checkpointer: BaseCheckpointSaver[str] | None = None,
+        as_of: date | None = None,
     ) -> None:
+        """``as_of``: the date ages, intervals and care gaps are computed for; default today, or the
+        record's last clinical activity when that is more than a year before today."""
         self.settings = settings or Settings.from_env()
         self.source = open_source(source, self.settings) if isinstance(source, str | Path) else source
         self.patient_id = pick_patient(self.source, patient_id) if self.source is not None else None
+        self.as_of: AsOf | None = (
+            record_as_of(self.source, self.patient_id, as_of)
+            if self.source is not None and self.patient_id is not None
+            else None
+        )
         self.model = model or load_chat_model(self.settings)
         self.retriever = self._retriever(retriever)
         self.tools = self._tools()
@@ -122,7 +133,9 @@ class Assistant:
     def _tools(self) -> list[BaseTool]:
         tools: list[BaseTool] = []
         if self.source is not None and self.patient_id is not None:
-            tools += make_fhir_tools(self.source, self.patient_id)
+            day = self.as_of.day if self.as_of else None
+            tools += make_fhir_tools(self.source, self.patient_id, as_of=day)
+            tools.append(make_care_gap_tool(self.source, self.patient_id, self.as_of))
         if self.retriever is not None and hasattr(self.retriever, "store"):
             from medcite.tools.retrieval import make_search_tool
 
@@ -138,6 +151,7 @@ class Assistant:
             tools=self.tools,
             retriever=self.retriever,
             audit=AuditLog(self.settings.audit_dir),
+            as_of=self.as_of,
         )
 
     def _start(
@@ -159,6 +173,7 @@ class Assistant:
             patient=self.patient_id,
             source=self.source.description if self.source else None,
             thread_id=thread_id,
+            as_of=self.as_of.statement() if self.as_of else None,
         )
         config["callbacks"] = [AuditCallback(ctx.audit)]
         inputs: AgentState = {

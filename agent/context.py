@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Protocol
 
 from langchain_core.language_models import BaseChatModel
@@ -11,11 +12,15 @@ from langchain_core.tools import BaseTool
 from medcite.agent.audit import AuditLog
 from medcite.core.evidence import Evidence
 from medcite.core.settings import Settings
+from medcite.tools.caregaps import AsOf
 from medcite.tools.fhir import FhirSource
+from medcite.tools.retrieval.population import Population
 
 
 class GuidelineSearch(Protocol):
-    def search_evidence(self, query: str, k: int = 5) -> list[Evidence]: ...
+    def search_evidence(self, query: str, k: int = 5, population: Population | None = None) -> list[Evidence]: ...
+
+    def passages_evidence(self, ids: list[str], today: date | None = None) -> list[Evidence]: ...
 
 
 @dataclass
@@ -27,6 +32,7 @@ class AgentContext:
     tools: list[BaseTool] = field(default_factory=list)
     retriever: GuidelineSearch | None = None
     audit: AuditLog | None = None
+    as_of: AsOf | None = None  # the date ages, intervals and care gaps are computed for
 
     def tool(self, name: str) -> BaseTool | None:
         return next((t for t in self.tools if t.name == name), None)

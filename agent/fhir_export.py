@@ -11,7 +11,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from medcite import __version__
 from medcite.agent.answer import Answer
-from medcite.core.citation_keys import resource_part
+from medcite.core.citation_keys import citation_keys, resource_part
 
 SUMMARY_TYPE = {"system": "http://loinc.org", "code": "60591-5", "display": "Patient summary Document"}
 ASSEMBLER = {
@@ -51,8 +51,9 @@ def summary_bundle(answer: Answer) -> dict[str, Any]:
     ]
     for s in answer.sections:
         section: dict[str, Any] = {"title": s.title, "text": _div(s.lines)}
-        if _references(s.keys):
-            section["entry"] = _references(s.keys)
+        refs = _references(s.keys + [k for line in s.lines for k in citation_keys(line)])
+        if refs:
+            section["entry"] = refs
         sections.append(section)
     sections.append({"title": "Uncertainty flags", "text": _div([str(f) for f in answer.flags])})
     composition = {

@@ -64,22 +64,22 @@ def language_flags(checks: Iterable[SentenceCheck]) -> list[Flag]:
 
 
 def stale_flags(evidence: Iterable[Evidence], keys: Iterable[str] | None = None) -> list[Flag]:
-    """Guideline passages older than the configured age (marked stale by retrieval)."""
+    """Stale guideline passages, one flag per reason: a newer version in the store, a passage past its
+    age limit, or a corpus snapshot past its issuers' review cycle (said once for the whole corpus)."""
     wanted = set(keys) if keys is not None else None
-    stale = [
-        e.key
-        for e in evidence
-        if isinstance(e.fact, GuidelineFact) and e.fact.stale and (wanted is None or e.key in wanted)
-    ]
-    if not stale:
-        return []
-    return [
-        Flag(
-            kind="stale_guideline",
-            reason="guideline passage older than the configured age; check for a newer version",
-            keys=stale,
-        )
-    ]
+    groups: dict[str, list[str]] = {}
+    for e in evidence:
+        fact = e.fact
+        if not isinstance(fact, GuidelineFact) or not fact.stale or (wanted is not None and e.key not in wanted):
+            continue
+        if fact.superseded_by:
+            reason = "a newer version of the guideline is in the store; prefer it"
+        elif fact.snapshot:
+            reason = f"{fact.snapshot} is past its issuers' review cycle; check the source pages for current advice"
+        else:
+            reason = f"guideline passage {fact.stale_reason or 'past its age limit'}; check for a newer version"
+        groups.setdefault(reason, []).append(e.key)
+    return [Flag(kind="stale_guideline", reason=reason, keys=found) for reason, found in groups.items()]
 
 
 def retrieval_flags(query: str | None, hits: list[Evidence]) -> list[Flag]:

@@ -64,9 +64,9 @@ def plan_question(question: str) -> Plan:
     return Plan(calls=_dedupe(calls), guideline_query=question if wants_guidelines else None, guideline_k=g.k)
 
 
-def summary_guideline_queries(problem_names: list[str]) -> list[str]:
-    limit = gather_rules().guidelines.summary_max_problems
-    return [f"{name} screening management recommendation" for name in problem_names[:limit]]
+def summary_problems(problem_names: list[str]) -> list[str]:
+    """The active problems a summary looks up guidelines for (the first few, each once)."""
+    return list(dict.fromkeys(n for n in problem_names if n))[: gather_rules().guidelines.summary_max_problems]
 
 
 def summary_k_per_problem() -> int:

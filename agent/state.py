@@ -46,6 +46,7 @@ class AgentState(TypedDict, total=False):
     checks: list[dict[str, Any]]
     answer: dict[str, Any]
     sections: list[dict[str, Any]]  # summaries: [{"title", "keys"}] in display order
+    care_gaps: dict[str, Any]  # summaries: the whole care-gap report (not-applicable recommendations included)
 
 
 def evidence_of(state: AgentState, keys: list[str] | None = None) -> dict[str, Evidence]:

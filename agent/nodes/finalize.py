@@ -14,19 +14,28 @@ from medcite.agent.nodes.common import audited
 from medcite.agent.prompts import load_prompt
 from medcite.agent.state import AgentState, checks_of, evidence_of, flags_of
 from medcite.core.citation_keys import citation_keys
-from medcite.core.evidence import Evidence
+from medcite.core.evidence import CareGapFact, Evidence, GuidelineFact
+from medcite.tools.caregaps import CareGapReport
 
 FALLBACK_LINES = 12
 
 
 def _fallback(items: list[Evidence]) -> str:
+    """The turn's record lines, care-gap statuses first (they answer the question that asked for them)."""
     relevant = [e for e in items if not e.key.startswith("Patient/")] or items
+    relevant = sorted(relevant, key=lambda e: not isinstance(e.fact, CareGapFact))
     lines = [f"- {e.text}" for e in relevant[:FALLBACK_LINES]]
     return (
         "\n".join([load_prompt("fallback"), *lines])
         if lines
         else load_prompt("incomplete").format(reason="no evidence was found for this question.")
     )
+
+
+def _snapshots(cited: list[Evidence]) -> list[str]:
+    """The snapshot of each guideline corpus cited ('USPSTF recommendations as of 2024-05-02'), once each."""
+    found = [e.fact.snapshot for e in cited if isinstance(e.fact, GuidelineFact) and e.fact.snapshot]
+    return list(dict.fromkeys(found))
 
 
 def _sections(state: AgentState, evidence: dict[str, Evidence]) -> list[Section]:
@@ -65,12 +74,16 @@ def finalize(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, 
         kept = "\n".join(filter(None, [kept, _fallback(turn) if not summarize else ""]))
     sections = _sections(state, evidence) if summarize else []
     keys = citation_keys(kept) + [k for s in sections for line in s.lines for k in citation_keys(line)]
+    citations = resolve(keys, evidence)
+    report = state.get("care_gaps")
     answer = Answer(
         question=state["question"],
         text=kept.strip() or load_prompt("no_synopsis"),
         synopsis=kept.strip() if summarize else None,
         fallback=fallback and not summarize,
-        citations=resolve(keys, evidence),
+        citations=citations,
+        corpus_snapshots=_snapshots([evidence[c.key] for c in citations]),
+        care_gaps=CareGapReport.model_validate(report) if summarize and report else None,
         flags=flags,
         checks=checks,
         sections=sections,

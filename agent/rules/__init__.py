@@ -13,7 +13,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from medcite.core.resources import load_lines, load_typed
-from medcite.tools.fhir.langchain_tools import TOOL_ARGS
+from medcite.tools.caregaps.tool import TOOL_ARGS as CARE_GAP_TOOL_ARGS
+from medcite.tools.fhir.langchain_tools import TOOL_ARGS as FHIR_TOOL_ARGS
+
+TOOL_ARGS = {**FHIR_TOOL_ARGS, **CARE_GAP_TOOL_ARGS}
 
 
 def phrase_list(name: str) -> tuple[str, ...]:

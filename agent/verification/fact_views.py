@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from medcite.agent.verification.claims import Quantity, quantities_in
-from medcite.agent.verification.vocabulary import Lexicon, lexicon, text_map
+from medcite.agent.verification.vocabulary import Lexicon, lexicon, phrases, text_map
 from medcite.core.evidence import (
     AbsenceFact,
     AllergyFact,
+    CareGapFact,
     ConditionFact,
     EncounterFact,
     Evidence,
@@ -30,6 +31,13 @@ from medcite.core.evidence import (
 
 ACTIVE = frozenset({"active", "recurrence", "relapse", "on-hold", "draft", "intended"})
 ENCOUNTER_CLASS_WORDS = {"EMER": "emergency", "IMP": "inpatient hospital admission", "AMB": "ambulatory outpatient"}
+# How a care-gap status is put in words.
+CARE_GAP_STATUS_WORDS = {
+    "due": "due overdue",
+    "up_to_date": "up to date current done",
+    "unknown": "unknown not known",
+    "not_applicable": "not applicable not recommended",
+}
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,12 @@ class FactView:
             return [f.what], set()
         if isinstance(f, GuidelineFact):
             return [f.title, f.issuer, f.section, f.excerpt, f.grade or ""], set()
+        if isinstance(f, CareGapFact):
+            entries = [e.label for e in (f.last, *f.used) if e is not None]
+            words = [CARE_GAP_STATUS_WORDS[f.status], f.title, f.reason, f.interval or "", *f.missing, *entries]
+            if f.status == "unknown" or (f.status == "due" and f.last is None):
+                words += phrases().negation  # the status rests on what the record lacks: "no …", "without …"
+            return [*words, "USPSTF recommendation", "preventive care"], set()
         return [], set()
 
     def matches(self, cid: str) -> bool:
@@ -150,6 +164,8 @@ class FactView:
             out = [r.date for r in self.readings]
         elif isinstance(f, GuidelineFact | ResourceFact):
             out = [f.date]
+        elif isinstance(f, CareGapFact):
+            out = [f.as_of, f.due_date, *(e.date for e in (f.last, *f.used) if e is not None)]
         return tuple(d for d in out if d)
 
     @cached_property
@@ -164,6 +180,8 @@ class FactView:
             texts.append(f.dosage)
         if isinstance(f, GuidelineFact):
             texts += [f.title, f.excerpt]
+        if isinstance(f, CareGapFact):
+            texts += [f.title, f.interval or "", f.reason]
         return tuple(q for t in texts for q in quantities_in(t))
 
     @property

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from medcite.core.citation_keys import resource_part
 from medcite.evals.answers import EvalAnswer, inline_keys
 from medcite.evals.data import load_data
 from medcite.evals.fhir.gold import (
@@ -30,7 +31,10 @@ from medcite.evals.fhir.raw_bundle import RawBundle, Resource, concept_text, res
 from medcite.evals.stats import Proportion
 from medcite.evals.text_match import ISO_DATE, dates_in, list_item_covered, number_tokens, numeric_close
 
-SentenceStatus = Literal["supported", "unsupported", "unknown_key", "uncited_claim", "uncited", "guideline_only"]
+SentenceStatus = Literal[
+    "supported", "unsupported", "unknown_key", "uncited_claim", "uncited", "guideline_only", "derived"
+]
+DERIVED_PREFIX = "caregap:"  # a status computed from the record: its numbers and dates are not the record's
 _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\[(*_])")
 _LEADING_KEYS = re.compile(r"^(?:\[[^\]]+\]\s*)+")
 _PARENTHETICAL = re.compile(r"\s*\([^)]*\)\s*$")
@@ -153,7 +157,7 @@ def _checked_numbers(sentence: str) -> list[str]:
 def check_sentence(sentence: str, bundle: RawBundle, item_names: list[str]) -> SentenceCheck:
     """Check the sentence's FHIR citations: each must exist, and together hold its numbers and dates."""
     keys = inline_keys(sentence)
-    fhir = [k for k in keys if not k.startswith("guideline:")]
+    fhir = [k for k in keys if resource_part(k) is not None]  # record resources (not passages, searches, statuses)
     numbers = _checked_numbers(sentence)
     dates = dates_in(sentence)
     if not keys:
@@ -163,6 +167,10 @@ def check_sentence(sentence: str, bundle: RawBundle, item_names: list[str]) -> S
         return SentenceCheck(sentence=sentence, keys=keys, status="guideline_only")
     known = [k for k in fhir if k in bundle.by_key]
     problems = [f"{k} is not in the record" for k in fhir if k not in bundle.by_key]
+    if any(k.startswith(DERIVED_PREFIX) for k in keys):
+        # A care-gap status: its record keys must exist; its due dates and intervals are computed, not recorded.
+        return SentenceCheck(sentence=sentence, keys=keys, status="unknown_key" if problems else "derived",
+                             problems=problems)
     held_numbers: list[float] = []
     held_dates: set[str] = set()
     for k in known:
@@ -194,8 +202,8 @@ def score_summary(summary: EvalAnswer, bundle: RawBundle) -> SummaryScore:
     items = record_items(bundle)
     names = [n for section in items.values() for n in section]
     checks = [check_sentence(s, bundle, names) for s in sentences(summary.text)]
-    fhir_keys = [k for c in checks for k in c.keys if not k.startswith("guideline:")]
-    guideline = sum(len(c.keys) for c in checks) - len(fhir_keys)
+    fhir_keys = [k for c in checks if c.status != "derived" for k in c.keys if resource_part(k) is not None]
+    guideline = sum(1 for c in checks for k in c.keys if k.startswith("guideline:"))
     supported = sum(len(c.supported_keys) for c in checks)
     unknown = [k for k in fhir_keys if k not in bundle.by_key]
     cited = set(summary.citation_keys) | {k for c in checks for k in c.keys}

@@ -11,7 +11,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from medcite.agent.assistant import Assistant
 from medcite.agent.models import load_chat_model
 from medcite.agent.prompts import load_prompt
-from medcite.cli.common import add_model_options, settings_from_args
+from medcite.cli.common import add_as_of_option, add_model_options, settings_from_args
 from medcite.core.disclaimer import DISCLAIMER
 
 
@@ -24,6 +24,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--no-guidelines", action="store_true", help="skip guideline retrieval")
     p.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    add_as_of_option(p)
     add_model_options(p)
 
 
@@ -40,7 +41,11 @@ def register(sub: Any) -> None:
 
 def _assistant(args: argparse.Namespace) -> Assistant:
     return Assistant(
-        source=args.bundle, patient_id=args.patient, settings=settings_from_args(args), retriever=not args.no_guidelines
+        source=args.bundle,
+        patient_id=args.patient,
+        settings=settings_from_args(args),
+        retriever=not args.no_guidelines,
+        as_of=args.as_of,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import date
 
 from medcite.core.settings import Settings
 
@@ -16,6 +17,16 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--max-new-tokens", type=int, help="generation budget (env MEDCITE_MAX_NEW_TOKENS)")
     parser.add_argument("--thinking", action="store_true", default=None, help="MedGemma 27B thinking mode")
+
+
+def add_as_of_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="the date ages, intervals and care gaps are computed for (default: today, or the record's last "
+        "clinical activity when that is more than a year ago)",
+    )
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:

@@ -7,7 +7,7 @@ from typing import Any
 
 from medcite.agent.assistant import Assistant
 from medcite.agent.output import FORMATS, render, write_outputs
-from medcite.cli.common import add_model_options, settings_from_args
+from medcite.cli.common import add_as_of_option, add_model_options, settings_from_args
 
 
 def register(sub: Any) -> None:
@@ -22,13 +22,20 @@ def register(sub: Any) -> None:
         help="output format(s); repeatable (default: md on stdout, all three with --out)",
     )
     p.add_argument("--no-guidelines", action="store_true", help="skip guideline retrieval")
+    add_as_of_option(p)
     add_model_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
-    bot = Assistant(source=args.source, patient_id=args.patient, settings=settings, retriever=not args.no_guidelines)
+    bot = Assistant(
+        source=args.source,
+        patient_id=args.patient,
+        settings=settings,
+        retriever=not args.no_guidelines,
+        as_of=args.as_of,
+    )
     answer = bot.summarize()
     if args.out:
         from pathlib import Path

@@ -1,5 +1,6 @@
 """The one citation-key grammar: ``[Observation/123]``, ``[DocumentReference/9#assessment-and-plan]``,
-``[guideline:uspstf-00042]``, ``[none:allergies]`` (a search that found nothing), alone or grouped as
+``[guideline:uspstf-00042]``, ``[none:allergies]`` (a search that found nothing),
+``[caregap:uspstf-rec-1928]`` (a preventive-care status computed from the record), alone or grouped as
 ``[A/1, B/2]``.
 
 Used by the tools that make keys, the agent that verifies them and the evaluations that score them.
@@ -12,7 +13,8 @@ import re
 RESOURCE_KEY = r"[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}(?:#[a-z0-9\-]{1,80})?"
 GUIDELINE_KEY = r"guideline:[A-Za-z0-9_\-.:]{1,120}"
 ABSENCE_KEY = r"none:[a-z0-9\-.]{1,160}"  # a search of the record that found nothing
-_KEY = re.compile(rf"^(?:{RESOURCE_KEY}|{GUIDELINE_KEY}|{ABSENCE_KEY})$")
+CARE_GAP_KEY = r"caregap:[a-z0-9\-.]{1,120}"  # one recommendation's status for the patient
+_KEY = re.compile(rf"^(?:{RESOURCE_KEY}|{GUIDELINE_KEY}|{ABSENCE_KEY}|{CARE_GAP_KEY})$")
 _BRACKET = re.compile(r"\[([^\[\]]{1,400})\]")
 _SEPARATORS = re.compile(r"[,;]\s*|\s+")
 
@@ -40,6 +42,13 @@ def strip_citations(text: str) -> str:
     return _BRACKET.sub(lambda m: "" if _group_keys(m.group(1)) else m.group(0), text)
 
 
+def absence_key(*parts: object) -> str:
+    """``none:<slug>`` from the words of a search: ``absence_key("observations", "hba1c")`` ->
+    ``none:observations-hba1c`` (empty parts are skipped)."""
+    words = [str(p) for p in parts if p]
+    return "none:" + "-".join(re.sub(r"[^a-z0-9.]+", "-", w.lower()).strip("-") for w in words)
+
+
 def bracket(key: str) -> str:
     """``[key]``."""
     return f"[{key}]"
@@ -47,7 +56,7 @@ def bracket(key: str) -> str:
 
 def resource_part(key: str) -> tuple[str, str, str | None] | None:
     """``("DocumentReference", "9", "assessment-and-plan")`` for a record key; None for a guideline key."""
-    if key.startswith(("guideline:", "none:")) or "/" not in key:
+    if key.startswith(("guideline:", "none:", "caregap:")) or "/" not in key:
         return None
     rtype, _, rest = key.partition("/")
     rid, _, fragment = rest.partition("#")

@@ -321,7 +321,12 @@ class GuidelineFact(_Fact):
     corpus: str = Field(default="", description="the passage's source collection: uspstf, medquad, user, ...")
     excerpt: str = Field(description="the passage text as shown (clipped)")
     stale: bool = False
-    stale_after_years: float | None = None
+    stale_reason: str | None = Field(
+        default=None, description="why it is stale: 'superseded by …', 'past the USPSTF review cycle …'"
+    )
+    snapshot: str | None = Field(
+        default=None, description="the corpus snapshot it belongs to: 'USPSTF recommendations as of 2024-05-02'"
+    )
     superseded_by: str | None = Field(default=None, description="citation key of a newer passage on the topic")
     score: float | None = None
     dense_rank: int | None = None
@@ -329,10 +334,16 @@ class GuidelineFact(_Fact):
 
     date_field: ClassVar[str | None] = "published"
 
+    @property
+    def stale_on_its_own(self) -> bool:
+        """Stale for a reason of its own (a newer version, or its own age), not only because its corpus
+        snapshot is past the issuer's review cycle, which is said once for the whole corpus."""
+        return self.stale and (self.superseded_by is not None or self.snapshot is None)
+
     def render(self) -> str:
         date = self.published or "undated"
-        if self.stale:
-            date += f", STALE: older than {self.stale_after_years:g} years" if self.stale_after_years else ", STALE"
+        if self.stale_on_its_own:
+            date += f", STALE: {self.stale_reason}" if self.stale_reason else ", STALE"
         head = self.title + (f" — {self.issuer}" if self.issuer else "") + f" ({date})"
         head += f" · grade {self.grade}" if self.grade else ""
         head += f" · newer on this topic: {self.superseded_by}" if self.superseded_by else ""
@@ -347,9 +358,68 @@ class AbsenceFact(_Fact):
     what: str = Field(description="what was looked for, in words: 'allergies', 'observations matching hba1c'")
     resource_type: str
     searched: str = Field(description="the search, in words: 'AllergyIntolerance, any status'")
+    place: str = Field(default="the record", description="where it was looked for")
 
     def render(self) -> str:
-        return f"none recorded: no {self.what} in the record (searched {self.searched})"
+        return f"none recorded: no {self.what} in {self.place} (searched {self.searched})"
+
+
+class EntryRef(BaseModel):
+    """A record entry a computed fact rests on: its key, day and what it is."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str
+    date: str | None = None
+    label: str
+
+
+CareGapStatus = Literal["due", "up_to_date", "not_applicable", "unknown"]
+CARE_GAP_WORDS: dict[str, str] = {
+    "due": "due",
+    "up_to_date": "up to date",
+    "unknown": "unknown",
+    "not_applicable": "not applicable",
+}
+
+
+class CareGapFact(_Fact):
+    """One USPSTF A/B recommendation's status for the patient on the as-of date, computed from the record."""
+
+    kind: Literal["care_gap"] = "care_gap"
+    status: CareGapStatus
+    recommendation_id: str = Field(description="the USPSTF specific recommendation id")
+    guideline_key: str = Field(description="citation key of the recommendation statement")
+    title: str
+    grade: str
+    reason: str = Field(description="why this status, in one clause")
+    last: EntryRef | None = Field(default=None, description="the latest qualifying record entry")
+    interval: str | None = Field(default=None, description="'every 10 years', 'once'")
+    due_date: str | None = Field(default=None, description="next due (up to date) or due since (due)")
+    missing: list[str] = Field(default_factory=list, description="what the record lacks (unknown)")
+    used: list[EntryRef] = Field(default_factory=list, description="other record entries the decision read")
+    as_of: str
+
+    date_field: ClassVar[str | None] = "as_of"
+
+    def render(self) -> str:
+        head = f"{CARE_GAP_WORDS[self.status]}: {self.title}, USPSTF grade {self.grade} [{self.guideline_key}]"
+        last = self.last
+        if self.status == "up_to_date" and last is not None:
+            when = f"next due {self.due_date}" if self.due_date else "once is enough"
+            body = f"last {last.label} {last.date} [{last.key}]; {self.interval}, {when}"
+        elif self.status == "due" and last is not None:
+            since = f", due since {self.due_date}" if self.due_date else ""
+            body = f"last {last.label} {last.date} [{last.key}]; {self.interval}{since}"
+        elif self.status == "due":
+            body = f"{self.reason}; {self.interval}" if self.interval else self.reason
+        else:
+            body = self.reason
+        used = [u for u in self.used if last is None or u.key != last.key]
+        if used:
+            body += "; based on " + ", ".join(f"{u.label} {u.date} [{u.key}]" if u.date else f"{u.label} [{u.key}]"
+                                          for u in used)
+        return f"{head}; {body} (as of {self.as_of})"
 
 
 Fact = Annotated[
@@ -363,7 +433,8 @@ Fact = Annotated[
     | ObservationFact
     | ResourceFact
     | GuidelineFact
-    | AbsenceFact,
+    | AbsenceFact
+    | CareGapFact,
     Field(discriminator="kind"),
 ]
 

@@ -39,14 +39,25 @@ def _lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:
 def test_the_contract_holds(tmp_path: Path) -> None:
     result = _lint_imports(_tree(tmp_path, copy=False))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 2 kept, 0 broken." in result.stdout
+    assert "Contracts: 3 kept, 0 broken." in result.stdout
+
+
+def _with_import(tmp_path: Path, module: str, statement: str) -> subprocess.CompletedProcess[str]:
+    """lint-imports on a copy of the tree where ``module`` (a path below medcite/) gains ``statement``."""
+    tree = _tree(tmp_path, copy=True)
+    target = tree / "medcite" / module
+    target.write_text(target.read_text() + f"\n{statement}  # noqa: E402,F401\n")
+    return _lint_imports(tree)
+
+
+def test_the_care_gap_engine_may_not_read_the_guideline_store(tmp_path: Path) -> None:
+    result = _with_import(tmp_path, "tools/caregaps/rules.py", "from medcite.tools.retrieval import store")
+    assert result.returncode == 1
+    assert "medcite.tools.caregaps.rules -> medcite.tools.retrieval.store" in result.stdout
 
 
 def test_an_upward_import_breaks_it(tmp_path: Path) -> None:
-    tree = _tree(tmp_path, copy=True)
-    errors = tree / "medcite" / "tools" / "fhir" / "errors.py"
-    errors.write_text(errors.read_text() + "\nfrom medcite.agent import graph  # noqa: E402,F401\n")
-    result = _lint_imports(tree)
+    result = _with_import(tmp_path, "tools/fhir/errors.py", "from medcite.agent import graph")
     assert result.returncode == 1
     assert "medcite.tools is not allowed to import medcite.agent" in result.stdout
     assert "medcite.tools.fhir.errors -> medcite.agent.graph" in result.stdout

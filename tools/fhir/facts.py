@@ -6,12 +6,12 @@ the same answer whether it sits in a local bundle or on a FHIR server.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from medcite.core.citation_keys import absence_key
 from medcite.core.errors import InputError
 from medcite.core.evidence import AbsenceFact, Evidence, ObservationFact
 from medcite.core.vocabulary import find_observation_name
@@ -37,9 +37,7 @@ CATEGORY_ORDER = ("vital-signs", "laboratory")
 def absent(resource_type: str, what: str, searched: str, *slug: str | date | None) -> Evidence:
     """A citable "none recorded" for a search that found nothing: key ``none:<slug>``, e.g.
     ``none:allergies``, ``none:medications-active``, ``none:observations-hba1c-since-2020-01-01``."""
-    words = [str(part) for part in slug if part]
-    key = "none:" + "-".join(re.sub(r"[^a-z0-9.]+", "-", w.lower()).strip("-") for w in words)
-    return Evidence(key=key, fact=AbsenceFact(what=what, resource_type=resource_type, searched=searched))
+    return Evidence(key=absence_key(*slug), fact=AbsenceFact(what=what, resource_type=resource_type, searched=searched))
 
 
 def window_words(since: date | None, until: date | None) -> tuple[str, list[str | date | None]]:

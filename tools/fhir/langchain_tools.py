@@ -101,13 +101,15 @@ def _answer(items: list[Evidence], empty: Evidence, max_lines: int | None = None
     return text, shown
 
 
-def make_fhir_tools(source: FhirSource, patient_id: str) -> list[BaseTool]:
-    """The patient-record tools, bound to ``source`` and one patient (checked to exist)."""
+def make_fhir_tools(source: FhirSource, patient_id: str, as_of: date | None = None) -> list[BaseTool]:
+    """The patient-record tools, bound to ``source`` and one patient (checked to exist); ``as_of`` is the
+    date ages are computed for (default today)."""
     facts.demographics(source, patient_id)
     pid = patient_id
 
     def get_patient() -> ToolResult:
-        return _answer(facts.demographics(source, pid), facts.absent("Patient", "patient", "Patient", "patient"))
+        found = facts.demographics(source, pid, as_of)
+        return _answer(found, facts.absent("Patient", "patient", "Patient", "patient"))
 
     def list_conditions(status: str = "active") -> ToolResult:
         return _answer(facts.conditions(source, pid, status), facts.no_conditions(status))

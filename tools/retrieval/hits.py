@@ -18,11 +18,15 @@ class GuidelineHit:
 
     passage: Passage
     score: float
-    stale: bool
-    stale_after_years: float
+    stale_reason: str | None = None  # a newer version in the store, or the issuer's review cycle has passed
+    snapshot: str | None = None  # the corpus snapshot the passage belongs to
     superseded_by: str | None = None
     dense_rank: int | None = None
     lexical_rank: int | None = None
+
+    @property
+    def stale(self) -> bool:
+        return self.stale_reason is not None
 
     @property
     def key(self) -> str:
@@ -60,7 +64,8 @@ def hit_evidence(hit: GuidelineHit, passage_chars: int = PASSAGE_CHARS) -> Evide
         corpus=p.source,
         excerpt=_clip(_clean(p.text), passage_chars),
         stale=hit.stale,
-        stale_after_years=hit.stale_after_years,
+        stale_reason=hit.stale_reason,
+        snapshot=hit.snapshot,
         superseded_by=f"{CITATION_PREFIX}{hit.superseded_by}" if hit.superseded_by else None,
         score=hit.score,
         dense_rank=hit.dense_rank,

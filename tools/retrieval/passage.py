@@ -6,9 +6,9 @@ import datetime as dt
 import hashlib
 import json
 import re
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 PASSAGE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 _DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -16,6 +16,9 @@ _DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 # Metadata keys stored with every chunk in the vector store (besides the passage fields).
 DOC_ID_KEY = "doc_id"
 DOC_HASH_KEY = "doc_hash"
+
+Sex = Literal["female", "male"]
+Pregnancy = Literal["only", "excluded"]
 
 
 def normalize_date(value: Any) -> str | None:
@@ -58,20 +61,35 @@ class Passage(BaseModel):
     topic: str | None = None
     doc_id: str = Field(min_length=1)
     source: str = "user"
+    # The population a recommendation addresses (None: not restricted): sex, ages in years (inclusive),
+    # and pregnancy ("only": pregnant or postpartum persons; "excluded": nonpregnant persons).
+    sex: Sex | None = None
+    age_min: int | None = Field(default=None, ge=0, le=130)
+    age_max: int | None = Field(default=None, ge=0, le=130)
+    pregnancy: Pregnancy | None = None
+    recommendation_id: str | None = Field(default=None, description="the issuer's id of a recommendation statement")
 
     @field_validator("date", mode="before")
     @classmethod
     def _date(cls, value: Any) -> str | None:
         return normalize_date(value)
 
+    @model_validator(mode="after")
+    def _ages_in_order(self) -> Passage:
+        if self.age_min is not None and self.age_max is not None and self.age_min > self.age_max:
+            raise ValueError(f"age_min {self.age_min} is above age_max {self.age_max}")
+        return self
+
     def index_text(self) -> str:
         """The text that is embedded and lexically indexed: title, section, then the passage."""
         head = f"{self.title} — {self.section}" if self.section else self.title
         return f"{head}\n{self.text}"
 
-    def metadata(self, doc_hash: str) -> dict[str, str]:
+    def metadata(self, doc_hash: str) -> dict[str, str | int]:
         """Vector-store metadata (no None values) for this passage within a document version."""
-        meta: dict[str, str] = {k: v for k, v in self.model_dump(exclude={"id", "text"}).items() if v not in (None, "")}
+        meta: dict[str, str | int] = {
+            k: v for k, v in self.model_dump(exclude={"id", "text"}).items() if v not in (None, "")
+        }
         meta[DOC_HASH_KEY] = doc_hash
         return meta
 

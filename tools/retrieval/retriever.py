@@ -1,4 +1,6 @@
-"""Hybrid, recency-aware guideline search over the store: dense + BM25, RRF, optional re-ranking."""
+"""Hybrid, recency-aware guideline search over the store: dense + BM25, RRF, optional re-ranking,
+an optional population filter; every hit says whether it is stale (superseded, or past its issuer's
+review cycle) and which corpus snapshot it belongs to."""
 
 from __future__ import annotations
 
@@ -16,8 +18,16 @@ from medcite.core.settings import Settings
 from medcite.tools.retrieval.fusion import RRF_K, RRF_WEIGHTS, reciprocal_rank_fusion
 from medcite.tools.retrieval.hits import GuidelineHit, hit_evidence
 from medcite.tools.retrieval.lexical import LEXICAL_FORMAT, LexicalIndex
-from medcite.tools.retrieval.passage import content_hash
-from medcite.tools.retrieval.recency import is_stale, prefer_newest, same_topic_groups, topic_key
+from medcite.tools.retrieval.passage import Passage, content_hash
+from medcite.tools.retrieval.population import Population
+from medcite.tools.retrieval.recency import (
+    TopicVersions,
+    issuer_policies,
+    prefer_newest,
+    same_topic_groups,
+    stale_reason,
+    version_key,
+)
 from medcite.tools.retrieval.rerank import CrossEncoderReranker
 from medcite.tools.retrieval.store import GuidelineStore, StoredChunk
 
@@ -25,6 +35,7 @@ Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
 CANDIDATES = 50  # per retriever, before fusion
 RERANK_CANDIDATES = 30
+TITLE_CACHE = 20_000  # title embeddings kept in memory
 
 
 @dataclass(frozen=True)
@@ -59,6 +70,9 @@ class GuidelineRetriever:
         self.candidates = candidates
         self._lexical: LexicalIndex | None = None
         self._lexical_revision: str | None = None
+        self._topics: TopicVersions | None = None
+        self._topics_revision: str | None = None
+        self._title_vectors: dict[str, np.ndarray] = {}
 
     # --- lexical index ---------------------------------------------------------------------------
     def _cache_dir(self) -> Path:
@@ -82,6 +96,26 @@ class GuidelineRetriever:
                 index.save(folder)
         self._lexical, self._lexical_revision = index, revision
         return index
+
+    def topic_versions(self) -> TopicVersions:
+        """The newest passage of every topic in the store (rebuilt when the store changes)."""
+        revision = self.store.revision()
+        if self._topics is None or self._topics_revision != revision:
+            self._topics = TopicVersions(
+                (c.passage.id, version_key(c.passage), c.passage.date) for c in self.store.iter_chunks()
+            )
+            self._topics_revision = revision
+        return self._topics
+
+    def title_similarity(self, query_vector: np.ndarray, passages: list[Passage]) -> list[float]:
+        """Cosine of the query with each passage's topic (or title): is the passage about what was asked?"""
+        titles = [p.topic or p.title for p in passages]
+        missing = sorted({t for t in titles if t not in self._title_vectors})
+        if missing:
+            if len(self._title_vectors) + len(missing) > TITLE_CACHE:
+                self._title_vectors.clear()
+            self._title_vectors.update(zip(missing, self.store.embedder.encode(missing), strict=True))
+        return [float(query_vector @ self._title_vectors[t]) for t in titles]
 
     # --- search ----------------------------------------------------------------------------------
     def rank(
@@ -120,8 +154,10 @@ class GuidelineRetriever:
         mode: Mode = "hybrid",
         today: dt.date | None = None,
         query_vector: np.ndarray | None = None,
+        population: Population | None = None,
     ) -> list[GuidelineHit]:
-        """The ``k`` best passages; among passages on one topic the newest comes first."""
+        """The ``k`` best passages; among passages on one topic the newest comes first. With a
+        ``population``, passages addressed to other people (sex, age, pregnancy) are left out."""
         query = " ".join(query.split())
         if not query:
             raise InputError("search query is empty")
@@ -134,31 +170,56 @@ class GuidelineRetriever:
             order = sorted(range(len(head)), key=lambda i: -scores[i])
             head = [Ranked(head[i].id, scores[i], head[i].dense_rank, head[i].lexical_rank) for i in order]
             ranked = head + tail
+        if population is not None:
+            ranked = [r for r in ranked if population.admits(chunks[r.id].passage)]
         passages = [chunks[r.id].passage for r in ranked]
-        groups = same_topic_groups(
-            [topic_key(p.topic, p.title) for p in passages], [chunks[r.id].embedding for r in ranked]
-        )
+        groups = same_topic_groups([version_key(p) for p in passages], [chunks[r.id].embedding for r in ranked])
         order, older = prefer_newest(list(range(len(ranked))), groups, lambda i: passages[i].date)
-        max_age = self.settings.stale_after_years
+        versions = self.topic_versions()
         hits = []
         for i in order[:k]:
             p = passages[i]
-            hits.append(
-                GuidelineHit(
-                    passage=p,
-                    score=ranked[i].score,
-                    stale=is_stale(p.date, max_age, today),
-                    stale_after_years=max_age,
-                    superseded_by=passages[older[i]].id if i in older else None,
-                    dense_rank=ranked[i].dense_rank,
-                    lexical_rank=ranked[i].lexical_rank,
-                )
-            )
+            newer = passages[older[i]].id if i in older else versions.newer_than(version_key(p), p.date)
+            r = ranked[i]
+            hits.append(self.hit(p, r.score, newer, today, r.dense_rank, r.lexical_rank))
         return hits
 
-    def search_evidence(self, query: str, k: int = 5) -> list[Evidence]:
+    def hit(
+        self,
+        passage: Passage,
+        score: float,
+        newer: str | None = None,
+        today: dt.date | None = None,
+        dense_rank: int | None = None,
+        lexical_rank: int | None = None,
+    ) -> GuidelineHit:
+        """A passage as a hit: stale when ``newer`` supersedes it or its issuer's review cycle has passed."""
+        policy = issuer_policies().get(passage.issuer)
+        return GuidelineHit(
+            passage=passage,
+            score=score,
+            stale_reason=stale_reason(passage, self.settings.stale_after_years, newer, today),
+            snapshot=policy.snapshot_line() if policy and policy.current_as_of else None,
+            superseded_by=newer,
+            dense_rank=dense_rank,
+            lexical_rank=lexical_rank,
+        )
+
+    def passages_evidence(self, ids: list[str], today: dt.date | None = None) -> list[Evidence]:
+        """Stored passages by id (those the store holds, in the given order) as citable Evidence."""
+        chunks = self.store.get(list(dict.fromkeys(ids)))
+        versions = self.topic_versions()
+        out = []
+        for pid in dict.fromkeys(ids):
+            if pid in chunks:
+                p = chunks[pid].passage
+                newer = versions.newer_than(version_key(p), p.date)
+                out.append(hit_evidence(self.hit(p, 0.0, newer, today)))
+        return out
+
+    def search_evidence(self, query: str, k: int = 5, population: Population | None = None) -> list[Evidence]:
         """Hits as ``Evidence`` (key ``guideline:<id>``) for citation checks and stale flags."""
-        return [hit_evidence(h) for h in self.search(query, k)]
+        return [hit_evidence(h) for h in self.search(query, k, population=population)]
 
 
 def open_retriever(settings: Settings | None = None) -> GuidelineRetriever:

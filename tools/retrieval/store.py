@@ -161,6 +161,14 @@ class GuidelineStore:
             )
         }
 
+    def document(self, doc_id: str) -> list[StoredChunk]:
+        """Every stored chunk of one document."""
+        res = self.collection.get(where={DOC_ID_KEY: doc_id}, include=["documents", "metadatas"])
+        return [
+            _chunk(pid, doc, meta)
+            for pid, doc, meta in zip(res["ids"], res["documents"] or [], res["metadatas"] or [], strict=True)
+        ]
+
     def iter_chunks(self, batch_size: int = 5000) -> Iterator[StoredChunk]:
         """Every stored chunk, in storage order."""
         offset = 0

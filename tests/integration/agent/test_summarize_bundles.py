@@ -104,16 +104,31 @@ def test_summarize_bundle(
 
     # Every citation key resolves to a real resource of this bundle or a real corpus passage.
     # A "none recorded" key is cited only where the bundle really holds nothing of that kind.
+    # A care-gap key is one of the report's applicable recommendations; "no guideline in the corpus"
+    # is said only for an active problem.
+    assert summary.care_gaps is not None and len(summary.care_gaps.gaps) == 54
+    applicable = {"caregap:" + g.guideline_key.removeprefix("guideline:") for g in summary.care_gaps.applicable()}
+    problems = {s.title: s for s in summary.sections}["Active problems"].lines
     for citation in summary.citations:
         if citation.source == "guideline":
             assert citation.key.removeprefix("guideline:") in corpus_ids(), citation.key
             assert citation.date and citation.url
+        elif citation.key.startswith("none:guidelines-"):
+            assert any(citation.key.removeprefix("none:guidelines-") in re.sub(r"[^a-z0-9.]+", "-", p.lower())
+                       for p in problems), citation.key
         elif citation.key.startswith("none:"):
             assert not any(ABSENT[citation.key](r) for r in raw.values()), citation.key
+        elif citation.key.startswith("caregap:"):
+            assert citation.key in applicable, citation.key
         else:
             assert citation.key in raw, citation.key
-    for key in re.findall(r"\[([A-Za-z]+/[^\]\s]+|guideline:[^\]\s]+|none:[^\]\s]+)\]", summary.text):
+    for key in re.findall(r"\[([A-Za-z]+/[^\]\s]+|(?:guideline|none|caregap):[^\]\s]+)\]", summary.text):
         assert key in summary.cited_keys(), key
+
+    # The preventive-care section lists each applicable recommendation once, as of the record's date.
+    care = next(s for s in summary.sections if s.title.startswith("Preventive care (USPSTF A/B) — care gaps as of"))
+    assert set(care.keys) == applicable and len(care.keys) == len(applicable)
+    assert care.title.endswith("USPSTF recommendations as of 2024-05-02")
 
     # Facts sections state the source values (observations) and dates (conditions, medications, patient).
     lines = {k: line for s in summary.sections for k, line in zip(s.keys, s.lines, strict=True)}

@@ -92,6 +92,22 @@ def test_planted_faults_are_caught(kermit: Path) -> None:
     assert len(s.coverage["medications"].missing) == 1 and s.flags == 2
 
 
+def test_care_gap_lines_are_checked_for_their_record_keys_not_their_computed_dates(kermit: Path) -> None:
+    text = _faithful_summary(kermit)
+    bundle = read_bundle(kermit)
+    weight = next(k for k in bundle.by_key if k.startswith("Observation/"))
+    line = (
+        "[caregap:uspstf-rec-433] due: Weight loss behavioral interventions, USPSTF grade B "
+        f"[guideline:uspstf-rec-433]; every year, due since 2021-02-03; based on Body Mass Index [{weight}]"
+    )
+    s = score_summary(EvalAnswer(text=f"{text}\n{line}"), bundle)
+    assert s.unverified_claims == 0 and s.citation_precision == 1.0
+    assert [c.status for c in s.sentences if c.keys and c.keys[0].startswith("caregap:")] == ["derived"]
+    fake = line.replace(weight, "Observation/00000000-fake")
+    s = score_summary(EvalAnswer(text=f"{text}\n{fake}"), bundle)
+    assert s.unknown_keys == ["Observation/00000000-fake"] and s.unverified_claims == 1
+
+
 def test_naming_an_item_without_citing_it_still_covers_it(kermit: Path) -> None:
     s = score_summary(EvalAnswer(text="Known allergies: bee venom, peanuts and shellfish."), read_bundle(kermit))
     assert s.coverage["allergies"].covered.value == 1.0

@@ -36,7 +36,7 @@ def test_documents_group_all_passages_of_a_topic() -> None:
     docs = default_documents()
     assert sum(len(d.passages) for d in docs) == 7934
     assert len({d.doc_id for d in docs}) == len(docs)
-    cervical = [d for d in docs if any(p.id == "uspstf-02203" for p in d.passages)]
+    cervical = [d for d in docs if any(p.id == "uspstf-rec-426" for p in d.passages)]
     assert len(cervical) == 1 and len(cervical[0].passages) > 10
 
 
@@ -57,3 +57,31 @@ def test_attribution_names_sources_and_licences() -> None:
     text = ATTRIBUTION_FILE.read_text(encoding="utf-8")
     for needle in ("CC BY 4.0", "Ben Abacha", "USPSTF", "b146a57b7cc80b3e88371dcada26118a5575a48e"):
         assert needle in text
+
+
+def test_each_specific_recommendation_is_its_own_statement_with_population_and_date() -> None:
+    statements = {p.recommendation_id: p for p in load_passages() if p.recommendation_id}
+    assert len(statements) == 143
+    cervical = statements["426"]
+    assert cervical.id == "uspstf-rec-426" and cervical.grade == "A" and cervical.date == "2018-08-21"
+    assert (cervical.sex, cervical.age_min, cervical.age_max, cervical.pregnancy) == ("female", 21, 65, None)
+    assert "Population: Women aged 21 to 65 years (women, ages 21 to 65)." in cervical.text
+    diabetes = statements["1934"]
+    assert diabetes.sex is None and (diabetes.age_min, diabetes.age_max) == (35, 70)
+    assert "every 3 years" in diabetes.text  # the API's frequency text
+    assert statements["1932"].pregnancy == "only"  # gestational diabetes: pregnant persons
+    assert statements["1905"].pregnancy == "excluded"  # tobacco cessation: nonpregnant adults
+    assert statements["2016"].pregnancy is None  # depression: adults, including pregnant persons
+    assert statements["2020"].pregnancy is None  # folic acid: persons who could become pregnant
+
+
+def test_section_passages_carry_the_span_of_their_topics_populations() -> None:
+    by_topic: dict[str, list] = {}
+    for p in load_passages():
+        if p.source == "uspstf":
+            by_topic.setdefault(p.doc_id, []).append(p)
+    gestational = next(v for v in by_topic.values() if v[0].topic == "Gestational Diabetes: Screening")
+    assert all(p.pregnancy == "only" and p.sex == "female" for p in gestational)
+    colorectal = next(v for v in by_topic.values() if v[0].topic == "Colorectal Cancer: Screening")
+    sections = [p for p in colorectal if not p.recommendation_id]
+    assert sections and {(p.age_min, p.age_max) for p in sections} == {(45, 85)}

@@ -67,6 +67,21 @@ def test_summarize_writes_three_formats(cli_env: Settings, tmp_path: Path, capsy
     assert not list(out_dir.glob(".*.tmp"))
 
 
+def test_summarize_takes_an_as_of_date(cli_env: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["summarize", str(EXAMPLE), "--as-of", "2017-12-05", "--no-guidelines", "--format", "json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["care_gaps"]["as_of"] == {"day": "2017-12-05", "basis": "given", "last_activity": None}
+    titles = [s["title"] for s in summary["sections"]]
+    assert (
+        "Preventive care (USPSTF A/B) — care gaps as of 2017-12-05 (the date asked for); "
+        "USPSTF recommendations as of 2024-05-02"
+    ) in titles
+    assert "born 1974-05-21 (age 43)" in summary["sections"][0]["lines"][0]
+    # the blood pressure of 2019-06-25 is not in the record yet: hypertension screening was last done 2017-12-05
+    care = next(s for s in summary["sections"] if s["title"].startswith("Preventive care"))
+    assert any("Hypertension screening" in line and "2017-12-05" in line for line in care["lines"])
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

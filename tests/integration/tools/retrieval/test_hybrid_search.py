@@ -33,7 +33,7 @@ def test_hybrid_ranking_is_the_rank_fusion_of_dense_and_bm25(
 def test_known_recommendation_ranks_at_the_top(guideline_retriever: GuidelineRetriever) -> None:
     hits = guideline_retriever.search(CERVICAL, k=3)
     assert all(h.passage.title.startswith("Cervical Cancer: Screening") for h in hits)
-    statement = next(h for h in hits if h.key == "guideline:uspstf-02203")
+    statement = next(h for h in hits if h.key == "guideline:uspstf-rec-426")
     assert statement.passage.grade == "A" and statement.date == "2018-08-21"
 
 

@@ -3,11 +3,15 @@ import datetime as dt
 import numpy as np
 import pytest
 
+from medcite.tools.retrieval.passage import Passage
 from medcite.tools.retrieval.recency import (
+    TopicVersions,
     is_stale,
+    issuer_policies,
     period_end,
     prefer_newest,
     same_topic_groups,
+    stale_reason,
     topic_key,
 )
 
@@ -61,3 +65,51 @@ def test_prefer_newest_keeps_order_when_dates_tie() -> None:
     order, older = prefer_newest(items, [0, 0, 0], lambda _: "2020")
     assert order == items
     assert older == {}
+
+
+# --- issuers, review cycles, newer versions ----------------------------------------------------------
+
+LATE_2026 = dt.date(2026, 11, 30)
+
+
+def _p(issuer: str, date: str | None, section: str = "") -> Passage:
+    return Passage(id="x", text="t", title="T", doc_id="d", issuer=issuer, date=date, section=section)
+
+
+def test_uspstf_passages_are_current_until_five_years_after_the_snapshot() -> None:
+    uspstf = issuer_policies()["USPSTF"]
+    assert uspstf.snapshot_line() == "USPSTF recommendations as of 2024-05-02"
+    old_but_in_force = _p("USPSTF", "2009-11-17")
+    assert stale_reason(old_but_in_force, 5, today=LATE_2026) is None
+    assert stale_reason(old_but_in_force, 5, today=dt.date(2029, 5, 3)) == (
+        "past the USPSTF review cycle of 5 years since 2024-05-02"
+    )
+
+
+def test_medquad_pages_are_past_their_review_cycle_and_user_documents_use_the_setting() -> None:
+    assert stale_reason(_p("NHLBI (NIH)", "2019"), 5, today=LATE_2026) == (
+        "past the NHLBI (NIH) review cycle of 5 years since 2019"
+    )
+    assert stale_reason(_p("Example Heart Society", "2017-11-13"), 5, today=LATE_2026) == "older than 5 years"
+    assert stale_reason(_p("Example Heart Society", "2017-11-13"), 20, today=LATE_2026) is None
+
+
+def test_a_newer_version_in_the_store_supersedes() -> None:
+    versions = TopicVersions([("a", "htn", "2017-11-13"), ("b", "htn", "2024-09-30"), ("c", "copd", None)])
+    assert versions.newer_than("htn", "2017-11-13") == "b"
+    assert versions.newer_than("htn", "2024-09-30") is None
+    assert versions.newer_than("copd", "2001") is None
+    assert stale_reason(_p("USPSTF", "2017-11-13"), 5, newer="b", today=LATE_2026) == "superseded by b"
+
+
+def test_sections_are_ranked_per_issuer_with_background_last() -> None:
+    uspstf = issuer_policies()["USPSTF"]
+    ranks = [
+        uspstf.section_rank(s)
+        for s in ("Recommendation Statement", "Clinical Considerations > Screening Tests", "Rationale > Detection",
+                  "Recommendations of Others > Benefits of Early Detection")
+    ]
+    assert ranks == sorted(ranks) and len(set(ranks)) == 4
+    assert uspstf.is_background("Recommendations of Others > Scope of Review")
+    assert not uspstf.is_background("Clinical Considerations > Patient Population Under Consideration")
+    assert issuer_policies()["MedlinePlus (NLM)"].section_rank("treatment") == 0
