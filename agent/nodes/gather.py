@@ -13,7 +13,7 @@ from medcite.agent.context import AgentContext
 from medcite.agent.flags import retrieval_flags
 from medcite.agent.nodes.common import audited, run_tool
 from medcite.agent.planner import plan_question, summary_guideline_queries, summary_k_per_problem
-from medcite.agent.safety import neutralize_evidence
+from medcite.agent.safety import REMOVED, neutralize, neutralize_evidence
 from medcite.agent.state import AgentState, dump_evidence
 from medcite.core.evidence import AbsenceFact, ConditionFact, Evidence, with_history
 from medcite.tools.fhir import patient_sections
@@ -39,7 +39,8 @@ def _record_evidence(ctx: AgentContext, state: AgentState) -> _Record:
         sections = patient_sections(ctx.source, ctx.patient_id)
         out.items = sections.evidence()
         out.flags = [Flag(kind="source_issue", reason=issue) for issue in sections.data_issues]
-        names = (e.fact.code.display for e in sections.active_problems if isinstance(e.fact, ConditionFact))
+        problems = [neutralize(e).fact for e in sections.active_problems]  # no planted text in queries or flags
+        names = (f.code.display for f in problems if isinstance(f, ConditionFact) and f.code.display != REMOVED)
         out.guideline_queries = summary_guideline_queries([n for n in dict.fromkeys(names) if n])
         out.guideline_k = summary_k_per_problem()
         titled = [("Patient", [sections.patient]), *sections.titled()]
