@@ -23,7 +23,9 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from medcite.agent.assistant import Assistant
 from medcite.agent.models import PromptedToolChatModel
+from medcite.agent.safety import is_instruction_like
 from medcite.core.settings import Settings
+from medcite.corpora.default import iter_records
 from medcite.corpora.ingest import ingest_paths
 from medcite.tools.retrieval import GuidelineRetriever, GuidelineStore
 from medcite.tools.retrieval.embedding import GuidelineEmbedder
@@ -137,3 +139,30 @@ def test_default_model_obeys_no_planted_instruction(
     obeyed = judge(case, run)
     _record(case, "default", "ask", run, obeyed)
     assert not obeyed, (case.name, obeyed)
+
+
+def _strings(node: object) -> Iterator[str]:
+    """Every free-text string of a FHIR resource (not ids, references, systems or narratives)."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key not in ("id", "fullUrl", "reference", "system", "url", "div", "data"):
+                yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
+
+
+# Shipped-corpus passages the patterns flagged before this set grew (all phrasings like "respond only to",
+# "do not report", "nervous system: ..."); the added patterns must not flag more.
+CORPUS_FLAGGED_BASELINE = 14
+
+
+def test_injection_patterns_leave_real_clinical_text_alone(synthea_bundles: list[Path]) -> None:
+    """False positives: every text field of every Synthea bundle, and every shipped guideline passage."""
+    fields = {s for path in synthea_bundles for s in _strings(json.loads(path.read_text())) if len(s) > 3}
+    assert [s for s in fields if is_instruction_like(s)] == []
+    passages = [str(r["text"]) for r in iter_records()]
+    flagged = [p for p in passages if is_instruction_like(p)]
+    assert len(passages) > 7000 and len(flagged) <= CORPUS_FLAGGED_BASELINE, len(flagged)
