@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from medcite.core.disclaimer import DISCLAIMER
-from medcite.core.safe_text import markdown_code, markdown_text
+from medcite.core.safe_text import markdown_cited, markdown_code, markdown_text
 
 FlagKind = Literal[
     "missing_data",
@@ -121,7 +121,7 @@ class Answer(BaseModel):
         if self.flags:
             out += ["### Uncertainty flags", *[flag_markdown(f) for f in self.flags], ""]
         if self.citations:
-            sources = [f"- {markdown_code(f'[{c.key}]')} {markdown_text(c.label)}" for c in self.citations]
+            sources = [f"- {markdown_code(f'[{c.key}]')} {markdown_cited(c.label)}" for c in self.citations]
             out += ["### Sources", *sources, ""]
         return "\n".join([*out, self.footer_markdown()])
 
@@ -135,4 +135,4 @@ def flag_markdown(flag: Flag) -> str:
     """One flag as a Markdown list item."""
     keys = flag.keys
     shown = f" ({', '.join(markdown_code(k) for k in keys[:6])}{'…' if len(keys) > 6 else ''})" if keys else ""
-    return f"- ⚠ **{flag.kind}**: {markdown_text(flag.reason)}{shown}"
+    return f"- ⚠ **{flag.kind}**: {markdown_cited(flag.reason)}{shown}"
