@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from medcite.core.disclaimer import DISCLAIMER
+from medcite.core.safe_text import markdown_cited, markdown_code, markdown_text
 from medcite.tools.caregaps import CareGapReport
 
 FlagKind = Literal[
@@ -49,7 +50,8 @@ class Citation(BaseModel):
     resource_id: str | None = None
     title: str | None = None
     issuer: str | None = None
-    url: str | None = None
+    url: str | None = Field(default=None, description="the passage's URL as its metadata gives it (text, never a link)")
+    link: str | None = Field(default=None, description="the URL, when it may be shown as a link: shipped corpus only")
     stale: bool = False
     text: str = Field(description="the evidence line the key stands for")
 
@@ -67,12 +69,20 @@ class SentenceCheck(BaseModel):
         "unsupported_value",
         "unsupported_content",
         "unverifiable",
+        "unsafe_markup",
     ]
     problems: list[str] = Field(default_factory=list)
 
     @property
     def kept(self) -> bool:
         return self.status in ("verified", "abstention")
+
+    def shown(self) -> SentenceCheck:
+        """As reported: a removed sentence by its length only (it may hold planted text; the audit log
+        keeps it)."""
+        if self.kept:
+            return self
+        return self.model_copy(update={"sentence": f"(removed, {len(self.sentence)} characters)"})
 
 
 class Section(BaseModel):
@@ -87,12 +97,12 @@ class Answer(BaseModel):
     """What ``ask`` and ``summarize`` return."""
 
     question: str
-    text: str = Field(description="Markdown with inline [citation] keys")
+    text: str = Field(description="Markdown with inline [citation] keys; record and model text in it is escaped")
     citations: list[Citation] = Field(default_factory=list)
     flags: list[Flag] = Field(default_factory=list)
     checks: list[SentenceCheck] = Field(default_factory=list)
     sections: list[Section] = Field(default_factory=list)
-    synopsis: str | None = None
+    synopsis: str | None = Field(default=None, description="the verified model sentences, as plain text")
     fallback: bool = Field(
         default=False, description="no model sentence verified: the text lists record entries, not an answer"
     )
@@ -112,16 +122,25 @@ class Answer(BaseModel):
         return [c.key for c in self.citations]
 
     def to_markdown(self) -> str:
-        """The full report: text, flags, sources and the disclaimer."""
+        """The full report: text, flags, sources and the footer. Record and model text is escaped
+        (:mod:`medcite.core.safe_text`): nothing in it renders as a link, image or HTML."""
         out = [self.text.rstrip(), ""]
         if self.flags:
-            out += ["### Uncertainty flags", *[f"- ⚠ **{f.kind}**: {f.reason}" + _keys(f.keys) for f in self.flags], ""]
+            out += ["### Uncertainty flags", *[flag_markdown(f) for f in self.flags], ""]
         if self.citations:
-            out += ["### Sources", *[f"- `[{c.key}]` {c.label}" for c in self.citations]]
-            out += [f"- guideline corpus: {s}" for s in self.corpus_snapshots] + [""]
-        out += [f"_{self.disclaimer}_", f"<sub>trace {self.trace_id} · model {self.model}</sub>"]
-        return "\n".join(out)
+            sources = [f"- {markdown_code(f'[{c.key}]')} {markdown_cited(c.label)}" for c in self.citations]
+            out += ["### Sources", *sources]
+            out += [f"- guideline corpus: {markdown_text(s)}" for s in self.corpus_snapshots] + [""]
+        return "\n".join([*out, self.footer_markdown()])
+
+    def footer_markdown(self) -> str:
+        """The disclaimer, trace id and model, as Markdown."""
+        run = f"trace {markdown_text(self.trace_id)} · model {markdown_text(self.model)}"
+        return f"_{self.disclaimer}_  \n<sub>{run}</sub>"
 
 
-def _keys(keys: list[str]) -> str:
-    return f" ({', '.join(f'`{k}`' for k in keys[:6])}{'…' if len(keys) > 6 else ''})" if keys else ""
+def flag_markdown(flag: Flag) -> str:
+    """One flag as a Markdown list item."""
+    keys = flag.keys
+    shown = f" ({', '.join(markdown_code(k) for k in keys[:6])}{'…' if len(keys) > 6 else ''})" if keys else ""
+    return f"- ⚠ **{flag.kind}**: {markdown_cited(flag.reason)}{shown}"

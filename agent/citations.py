@@ -1,5 +1,9 @@
 """Citation keys resolved to their sources (resource type/id/date; guideline title/issuer/date/URL;
-the search behind a "none recorded" fact)."""
+the search behind a "none recorded" fact).
+
+A guideline URL becomes a ``link`` (shown as an active link) only for a passage of the shipped default
+corpus, whose metadata is reviewed; a URL from a user's own document stays text in ``url``.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,17 @@ from collections.abc import Iterable, Mapping
 from medcite.agent.answer import Citation
 from medcite.core.citation_keys import resource_part
 from medcite.core.evidence import AbsenceFact, Evidence, GuidelineFact
+from medcite.core.safe_text import web_url
 
 
 def _citation(ev: Evidence) -> Citation:
     fact = ev.fact
     citation = Citation(key=ev.key, source=ev.source, label=fact.render(), date=ev.date, text=ev.text)
     if isinstance(fact, GuidelineFact):
-        update = {"title": fact.title, "issuer": fact.issuer, "url": fact.url, "stale": fact.stale}
+        from medcite.corpora.default import DEFAULT_SOURCES  # here: only runs once a store was searched
+
+        link = web_url(fact.url) if fact.corpus in DEFAULT_SOURCES else None
+        update = {"title": fact.title, "issuer": fact.issuer, "url": fact.url, "link": link, "stale": fact.stale}
     elif isinstance(fact, AbsenceFact):
         update = {"resource_type": fact.resource_type}
     else:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import html
 import uuid
 from typing import Any
 
@@ -12,6 +11,7 @@ from fhir.resources.R4B.bundle import Bundle
 from medcite import __version__
 from medcite.agent.answer import Answer
 from medcite.core.citation_keys import citation_keys, resource_part
+from medcite.core.safe_text import html_text, inert
 
 SUMMARY_TYPE = {"system": "http://loinc.org", "code": "60591-5", "display": "Patient summary Document"}
 ASSEMBLER = {
@@ -22,7 +22,8 @@ ASSEMBLER = {
 
 
 def _div(lines: list[str]) -> dict[str, str]:
-    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines) or "<li>none recorded</li>"
+    """XHTML narrative: record and model text escaped (:func:`medcite.core.safe_text.html_text`), no links."""
+    items = "".join(f"<li>{html_text(line)}</li>" for line in lines) or "<li>none recorded</li>"
     return {"status": "generated", "div": f'<div xmlns="http://www.w3.org/1999/xhtml"><ul>{items}</ul></div>'}
 
 
@@ -40,7 +41,7 @@ def _references(keys: list[str]) -> list[dict[str, str]]:
 def summary_bundle(answer: Answer) -> dict[str, Any]:
     """Composition + Provenance as a validated R4B collection Bundle (JSON dict)."""
     comp_id, prov_id = str(uuid.uuid4()), str(uuid.uuid4())
-    author = {"display": f"medcite {__version__} (model {answer.model}); research output, not medical advice"}
+    author = {"display": f"medcite {__version__} (model {inert(answer.model)}); research output, not medical advice"}
     synopsis_keys = [c.key for c in answer.citations if f"[{c.key}]" in (answer.synopsis or "")]
     sections: list[dict[str, Any]] = [
         {

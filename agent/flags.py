@@ -23,23 +23,23 @@ def _problems(check: SentenceCheck, most: int = 4) -> str:
 
 
 def verification_flags(checks: Iterable[SentenceCheck]) -> list[Flag]:
-    """One flag per sentence removed by verify: uncited or unverifiable (``unverified_claim``), contradicted or
-    unsupported (``removed_claim``)."""
+    """One flag per sentence removed by verify: uncited or unverifiable (``unverified_claim``), contradicted,
+    unsupported or holding markup (``removed_claim``). By position, length and reason: a removed sentence is
+    never quoted, as it may carry text that an instruction planted in a source made the model write (the
+    audit log keeps it)."""
     flags: list[Flag] = []
-    for c in checks:
+    checks = list(checks)
+    for number, c in enumerate(checks, start=1):
+        if c.kept:
+            continue
+        what = f"draft sentence {number} of {len(checks)} ({len(c.sentence)} characters) removed"
         if c.status == "uncited":
-            flags.append(Flag(kind="unverified_claim", reason=f"removed, no citation: “{_quote(c.sentence)}”"))
+            flags.append(Flag(kind="unverified_claim", reason=f"{what}: no citation"))
         elif c.status == "unverifiable":
-            reason = f"removed, cannot be verified ({_problems(c)}): “{_quote(c.sentence)}”"
+            reason = f"{what}: cannot be verified ({_problems(c)})"
             flags.append(Flag(kind="unverified_claim", reason=reason, keys=c.keys))
-        elif not c.kept:
-            flags.append(
-                Flag(
-                    kind="removed_claim",
-                    reason=f"removed, {_problems(c)}: “{_quote(c.sentence)}”",
-                    keys=c.keys,
-                )
-            )
+        else:
+            flags.append(Flag(kind="removed_claim", reason=f"{what}: {_problems(c)}", keys=c.keys))
     return flags
 
 

@@ -1,5 +1,6 @@
 """Tool output is data: a record field or passage holding instruction-like text is removed as a whole
-before any model reads it, and replaced by a marker.
+before any model reads it, and replaced by a marker; every other text field is made inert (no invisible
+or direction-changing characters, :func:`medcite.core.safe_text.inert`).
 
 The prompts also wrap evidence as data; this is the second, deterministic layer. It works on the
 typed fact, field by field, so no fragment of a removed field survives in the rendered line.
@@ -8,12 +9,14 @@ typed fact, field by field, so no fragment of a removed field survives in the re
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
 from typing import Any
 
 from medcite.agent.answer import Flag
 from medcite.agent.rules import phrase_list
 from medcite.core.evidence import Evidence
+from medcite.core.safe_text import inert
 
 REMOVED = "(instruction-like text removed)"
 _STRUCTURAL = frozenset({"kind"})
@@ -25,14 +28,18 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
 
 
 def is_instruction_like(text: str) -> bool:
-    """Whether ``text`` holds an instruction pattern (``rules/injection_patterns.txt``)."""
-    return any(p.search(text) for p in _patterns())
+    """Whether ``text`` holds an instruction pattern (``rules/injection_patterns.txt``), matched on its
+    inert NFKC form so zero-width characters or full-width letters cannot split a pattern."""
+    folded = unicodedata.normalize("NFKC", inert(text))
+    return any(p.search(folded) for p in _patterns())
 
 
 def _clean(value: Any) -> tuple[Any, int]:
-    """``value`` with every instruction-like string replaced by the marker, and how many were."""
+    """``value`` with every instruction-like string replaced by the marker (and every other string made
+    inert), and how many were replaced."""
     if isinstance(value, str):
-        return (REMOVED, 1) if is_instruction_like(value) else (value, 0)
+        shown = inert(value)
+        return (REMOVED, 1) if is_instruction_like(shown) else (shown, 0)
     if isinstance(value, list):
         cleaned = [_clean(v) for v in value]
         return [v for v, _ in cleaned], sum(n for _, n in cleaned)
@@ -48,8 +55,9 @@ def _clean(value: Any) -> tuple[Any, int]:
 
 def neutralize(ev: Evidence) -> Evidence:
     """``ev`` with each fact field that holds instruction-like text replaced, whole, by the marker."""
-    data, count = _clean(ev.fact.model_dump())
-    if not count:
+    dumped = ev.fact.model_dump()
+    data, count = _clean(dumped)
+    if data == dumped:
         return ev
     return Evidence.model_validate({"key": ev.key, "fact": data, "neutralized": ev.neutralized + count})
 

@@ -3,16 +3,18 @@ numbers with units and precision, dates, qualifiers, directions, status, negatio
 against the typed facts its keys stand for (``agent/verification/``).
 
 Kept: verified sentences, and abstentions that agree with what was searched. Removed: uncited claims, unknown
-keys, and claims a cited fact contradicts or does not support. A claim the checker cannot decide is
-``unverifiable``: removed from the text and flagged, never kept as fact.
+keys, claims a cited fact contradicts or does not support, and sentences holding markup or a web address. A
+claim the checker cannot decide is ``unverifiable``: removed from the text and flagged, never kept as fact.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import cache
 
 from medcite.agent.answer import SentenceCheck
+from medcite.agent.rules import phrase_list
 from medcite.agent.verification.abstention import check_uncited
 from medcite.agent.verification.binding import VALUE_RULES, Binder
 from medcite.agent.verification.claims import extract
@@ -47,22 +49,36 @@ def is_filler(sentence: str) -> bool:
     return not citation_keys(sentence) and not re.search(r"\d", sentence) and len(_WORD.findall(sentence)) <= 3
 
 
+@cache
+def _markup() -> tuple[re.Pattern[str], ...]:
+    """Markup or a web address: never part of a cited clinical statement (``rules/markup_patterns.txt``)."""
+    return tuple(re.compile(p, re.I) for p in phrase_list("markup_patterns"))
+
+
 def check_sentence(
     sentence: str, evidence: Mapping[str, Evidence], index: EvidenceIndex | None = None
 ) -> SentenceCheck:
     """Verify one sentence against the evidence (``index`` reuses views across the sentences of a draft)."""
     index = index or EvidenceIndex(evidence)
     claim = extract(sentence, index.lex)
+    if any(p.search(strip_citations(sentence)) for p in _markup()):
+        return SentenceCheck(
+            sentence=sentence,
+            keys=[k for k in claim.keys if k in evidence],
+            status="unsafe_markup",
+            problems=["holds markup or a web address"],
+        )
     if not claim.keys:
         status, findings = check_uncited(claim, index)
         return SentenceCheck(sentence=sentence, status=status, problems=[f.message for f in findings])  # type: ignore[arg-type]
     unknown = [k for k in claim.keys if k not in evidence]
     if unknown:
+        # The unknown keys are not repeated (a key planted in a source must not reach the output).
         return SentenceCheck(
             sentence=sentence,
-            keys=claim.keys,
+            keys=[k for k in claim.keys if k in evidence],
             status="unknown_citation",
-            problems=[f"cites {k}, which is not in the gathered evidence" for k in unknown],
+            problems=[f"cites {len(unknown)} key{'s' if len(unknown) > 1 else ''} not in the gathered evidence"],
         )
     findings = Binder(claim, index).run()
     decided = [f for f in findings if f.decided]

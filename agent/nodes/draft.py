@@ -17,6 +17,7 @@ from medcite.agent.prompts import load_prompt
 from medcite.agent.state import AgentState, evidence_of
 from medcite.agent.structured_draft import draft_schema, render_structured
 from medcite.core.evidence import Evidence
+from medcite.core.safe_text import inert
 
 HISTORY_TURNS = 2
 HISTORY_CHARS = 1500
@@ -65,9 +66,11 @@ def draft(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, Any
     thoughts = message.additional_kwargs.get("reasoning_content") if isinstance(message, AIMessage) else None
     if thoughts:
         ctx.log("model_thoughts", thoughts=thoughts)
+    if isinstance(message, AIMessage) and message.tool_calls:  # draft's allow-list is empty: never run
+        ctx.log("tool_request_refused", node="draft", calls=message.tool_calls)
     raw = text_of(message.content)
     structured = render_structured(raw) if constrained else None
-    return {"draft": structured if structured is not None else raw}
+    return {"draft": inert(structured if structured is not None else raw, multiline=True)}
 
 
 def _can_constrain(model: Any) -> bool:

@@ -13,7 +13,7 @@ from medcite.agent.context import AgentContext
 from medcite.agent.flags import retrieval_flags
 from medcite.agent.nodes.common import audited, run_tool
 from medcite.agent.planner import plan_question, summary_k_per_problem, summary_problems
-from medcite.agent.safety import neutralize_evidence
+from medcite.agent.safety import REMOVED, neutralize, neutralize_evidence
 from medcite.agent.state import AgentState, dump_evidence
 from medcite.core.evidence import AbsenceFact, CareGapFact, ConditionFact, Evidence, GuidelineFact, with_history
 from medcite.tools.caregaps import CareGapReport, care_gaps
@@ -53,7 +53,8 @@ def _summary_evidence(ctx: AgentContext, out: _Record) -> _Record:
     gaps = report_evidence(report)
     out.items = [*sections.evidence(), *gaps, *cited_entries(ctx.source, [g for g in report.gaps if g.applicable])]
     out.flags = [Flag(kind="source_issue", reason=issue) for issue in sections.data_issues]
-    names = [e.fact.code.display or "" for e in sections.active_problems if isinstance(e.fact, ConditionFact)]
+    problems = [neutralize(e).fact for e in sections.active_problems]  # no planted text in queries or flags
+    names = [f.code.display or "" for f in problems if isinstance(f, ConditionFact) and f.code.display != REMOVED]
     out.problems = summary_problems(names)
     out.care_gaps = report
     titled = [("Patient", [sections.patient]), *sections.titled(), (heading(report), gaps)]

@@ -41,12 +41,18 @@ def reason(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, An
     prompt = load_prompt("reason").format(evidence=evidence, question=state["question"])
     message = ctx.model.bind_tools(ctx.tools).invoke([SystemMessage(load_prompt("system")), HumanMessage(prompt)])
     update: dict[str, Any] = {"steps": step + 1}
-    if isinstance(message, AIMessage) and message.tool_calls:
-        update["messages"] = [message]
-    elif isinstance(message, AIMessage) and message.invalid_tool_calls:
-        error = message.invalid_tool_calls[0].get("error") or "unusable tool call"
-        flag = Flag(kind="tool_error", reason=f"the model's tool request was unusable and was skipped: {error}")
-        update["flags"] = [flag.model_dump()]
+    if not isinstance(message, AIMessage):
+        return update
+    allowed = {t.name for t in ctx.tools}  # this node's allow-list: the registered tools, nothing else
+    calls = [c for c in message.tool_calls if c["name"] in allowed]
+    refused = len(message.tool_calls) - len(calls) + len(message.invalid_tool_calls)
+    if calls:
+        update["messages"] = [message.model_copy(update={"tool_calls": calls, "invalid_tool_calls": []})]
+    if refused:
+        ctx.log("tool_request_refused", calls=message.tool_calls, invalid=message.invalid_tool_calls)
+        # Not quoted: the request may echo text planted in a source (the audit log keeps it).
+        reason = f"{refused} tool call(s) of the model named no available tool or had unusable arguments; skipped"
+        update["flags"] = [Flag(kind="tool_error", reason=reason).model_dump()]
     return update
 
 

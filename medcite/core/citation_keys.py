@@ -37,6 +37,12 @@ def citation_keys(text: str) -> list[str]:
     return keys
 
 
+def citation_groups(text: str) -> list[tuple[int, int, list[str]]]:
+    """``(start, end, keys)`` of each bracketed group in ``text`` that holds at least one citation key."""
+    found = ((m, _group_keys(m.group(1))) for m in _BRACKET.finditer(text))
+    return [(m.start(), m.end(), keys) for m, keys in found if keys]
+
+
 def strip_citations(text: str) -> str:
     """``text`` without its bracketed citation groups (other brackets are kept)."""
     return _BRACKET.sub(lambda m: "" if _group_keys(m.group(1)) else m.group(0), text)

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from langchain_core.messages import AIMessage
 from langgraph.checkpoint.memory import InMemorySaver
+from pydantic import Field
 
 from medcite.agent.assistant import Assistant
 from medcite.core.errors import InputError
@@ -91,6 +94,12 @@ def test_planted_false_number_and_citation_are_caught(tmp_path: Path) -> None:
     kinds = [f.kind for f in answer.flags]
     assert kinds.count("removed_claim") == 2
     assert answer.cited_keys()[0] == BP.key
+    # Removed sentences are reported by position, length and reason (a value or date named by a problem is
+    # quoted: it has the grammar of a number or date), never quoted whole; an unknown key is not repeated.
+    report = answer.model_dump_json()
+    assert "not-in-record" not in report and "Potassium was" not in report and "9.9 mmol" not in report
+    assert answer.checks[2].sentence == "(removed, 53 characters)"
+    assert any(f.reason.startswith("draft sentence 3 of 3 (53 characters) removed: cites 1 key") for f in answer.flags)
 
 
 def test_unverifiable_draft_falls_back_to_cited_record_lines(tmp_path: Path) -> None:
@@ -198,3 +207,31 @@ def test_empty_question_is_a_user_error(question: str, tmp_path: Path) -> None:
         assistant.ask(question)
     with pytest.raises(InputError, match="empty"):
         next(assistant.stream(question))
+
+
+class NativeToolCallFake(FakeScriptedChatModel):
+    """A backend with native tool calling that returns whatever tool names it likes (none validated)."""
+
+    calls: list[list[dict[str, Any]]] = Field(default_factory=list)
+
+    def _tool_turn(self, messages: Any, specs: Any, tool_choice: Any, stop: Any) -> AIMessage:
+        calls = self.calls.pop(0) if self.calls else []
+        requested = [{**c, "id": f"c{i}", "type": "tool_call"} for i, c in enumerate(calls)]
+        return AIMessage(content="", tool_calls=requested)
+
+
+def test_reason_runs_only_registered_tools_and_never_quotes_the_others(tmp_path: Path) -> None:
+    model = NativeToolCallFake(
+        outputs=["Hypertension is active [Condition/0894e750-c11a-49d4-848d-cbd4873da9fa]."],
+        calls=[[{"name": "delete_records", "args": {"all": True}}, {"name": "list_procedures", "args": {}}]],
+    )
+    settings = Settings.from_env(max_steps=1, data_dir=tmp_path)
+    assistant = Assistant(source=SOURCE, model=model, retriever=False, checkpointer=InMemorySaver(), settings=settings)
+    answer = assistant.ask("What is going on?")
+    events = [json.loads(x) for x in (tmp_path / "runs" / f"{answer.trace_id}.jsonl").read_text().splitlines()]
+    executed = [e["tool"] for e in events if e["event"] == "tool_start"]
+    assert "delete_records" not in executed and executed.count("list_procedures") == 1
+    refused = [e for e in events if e["event"] == "tool_request_refused"]
+    assert refused and refused[0]["calls"][0]["name"] == "delete_records"  # the audit log keeps it
+    (flag,) = [f for f in answer.flags if f.kind == "tool_error"]
+    assert flag.reason.startswith("1 tool call(s) of the model named no available tool") and "delete" not in flag.reason

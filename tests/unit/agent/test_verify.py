@@ -301,7 +301,28 @@ def test_a_stated_frequency_must_match_the_dosage() -> None:
 def test_unknown_keys_and_uncited_claims_are_removed() -> None:
     assert_status(check(FABIAN, "HbA1c was 6.073 % [Observation/e02bc77a-0000]."), "unknown_citation")
     assert_status(check(FABIAN, "HbA1c was 6.073 %."), "uncited")
-    assert_status(check(FABIAN, "<one sentence> [Observation/e02bc77a]."), "unsupported_content", "names nothing")
+    assert_status(check(FABIAN, "One sentence here [Observation/e02bc77a]."), "unsupported_content", "names nothing")
+    # the unknown key is not repeated in the check (a key planted in a source must not reach the output)
+    unknown = check(FABIAN, "HbA1c was 6.073 % [Observation/e02bc77a-0000].")
+    assert unknown.keys == [] and unknown.problems == ["cites 1 key not in the gathered evidence"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "<one sentence> [Observation/e02bc77a].",  # an HTML element 'one', as a renderer reads it
+        "HbA1c was 6.073 % ![x](https://evil.example/a.png) [Observation/e02bc77a].",
+        "HbA1c was 6.073 % <img src=x> [Observation/e02bc77a].",
+        "HbA1c was 6.073 %, see www.evil.example [Observation/e02bc77a].",
+        "HbA1c was 6.073 % [details](javascript:alert(1)) [Observation/e02bc77a].",
+    ],
+)
+def test_markup_or_a_web_address_removes_the_sentence(sentence: str) -> None:
+    assert_status(check(FABIAN, sentence), "unsafe_markup", "holds markup or a web address")
+
+
+def test_a_comparison_sign_is_not_markup() -> None:
+    assert check(FABIAN, "HbA1c was 6.073 %, below <7 % [Observation/e02bc77a].").status != "unsafe_markup"
 
 
 def test_guideline_passages_are_checked_against_their_text() -> None:
@@ -334,7 +355,8 @@ def test_a_draft_keeps_only_verified_sentences_and_flags_the_rest() -> None:
     assert [k[:20] for k in kept_keys(checks)] == ["Observation/e02bc77a"]
     flags = verification_flags(checks)
     assert [f.kind for f in flags] == ["removed_claim", "removed_claim", "unverified_claim"]
-    assert all(f.reason.startswith("removed") for f in flags)
+    assert all(f.reason.startswith("draft sentence") and " removed: " in f.reason for f in flags)
+    assert not any(word in f.reason for f in flags for word in ("LDL", "metformin", "fake-1"))  # never quoted
 
 
 def test_split_keeps_trailing_citation_with_its_sentence() -> None:
