@@ -32,26 +32,9 @@ from medcite.core.errors import InputError
 from medcite.core.settings import Settings
 from medcite.tools.caregaps import AsOf, record_as_of
 from medcite.tools.caregaps.tool import make_care_gap_tool
-from medcite.tools.fhir import FhirSource, LocalSource, make_fhir_tools, open_source
+from medcite.tools.fhir import FhirSource, LocalSource, make_fhir_tools, open_source, pick_patient
 
 SUMMARY_QUESTION = "Summarize this patient's record."
-
-
-def pick_patient(source: FhirSource, patient_id: str | None) -> str:
-    """The requested patient (checked for local sources), or the only patient of the source."""
-    if patient_id:
-        if isinstance(source, LocalSource) and patient_id not in source.patient_ids():
-            known = ", ".join(source.patient_ids()[:10])
-            raise InputError(f"patient {patient_id!r} is not in {source.description}; patients: {known}")
-        return patient_id
-    ids = source.patient_ids()
-    if len(ids) == 1:
-        return ids[0]
-    if not ids:
-        raise InputError(f"{source.description} holds no Patient resource")
-    raise InputError(
-        f"{source.description} holds {len(ids)} patients; choose one with --patient (e.g. {', '.join(ids[:5])})"
-    )
 
 
 def _checked(question: str) -> str:
