@@ -7,16 +7,15 @@ import sys
 from datetime import date
 from typing import Any
 
-from medcite.cli.common import add_as_of_option
+from medcite.cli.common import add_as_of_option, open_reported
 from medcite.core.disclaimer import DISCLAIMER
 from medcite.core.evidence import CARE_GAP_WORDS
 from medcite.core.settings import Settings
 from medcite.tools.caregaps import care_gaps
 from medcite.tools.caregaps.evidence import heading, report_evidence
-from medcite.tools.fhir import FhirSource, open_source, pick_patient, render_patient_context
+from medcite.tools.fhir import FhirSource, pick_patient, render_patient_context
 
 SOURCE_HELP = "FHIR Bundle JSON or NDJSON file, a folder of them, or a FHIR R4 base URL (http[s]://...)"
-MAX_ISSUES_PRINTED = 20
 
 
 def register(sub: Any) -> None:
@@ -43,13 +42,7 @@ def register(sub: Any) -> None:
 
 
 def _open(location: str) -> FhirSource:
-    source = open_source(location, Settings.from_env())
-    issues = source.report.issues
-    for issue in issues[:MAX_ISSUES_PRINTED]:
-        print(f"medcite: {issue}", file=sys.stderr)
-    if len(issues) > MAX_ISSUES_PRINTED:
-        print(f"medcite: ... {len(issues) - MAX_ISSUES_PRINTED} more issues", file=sys.stderr)
-    return source
+    return open_reported(location, Settings.from_env())
 
 
 def run_show(args: argparse.Namespace) -> int:

@@ -263,9 +263,9 @@ def load_resources(paths: Sequence[str | Path], *, limits: InputLimits) -> Loade
         repairs.append((entry, key, inspection))
 
     for entry, key, inspection in repairs:  # after de-duplication, which compares the resources as read
-        for path in inspection.repaired:
+        for element in inspection.repaired:
             loader.issue(
-                "warning", entry.where, f"invalid Unicode (a lone surrogate) replaced by U+FFFD at {path}", key
+                "warning", entry.where, f"invalid Unicode (a lone surrogate) replaced by U+FFFD at {element}", key
             )
         for note in inspection.truncate(limits.max_text_chars):
             loader.issue("warning", entry.where, note, key)

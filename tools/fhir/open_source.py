@@ -40,6 +40,8 @@ def pick_patient(source: FhirSource, patient_id: str | None) -> str:
     if len(ids) == 1:
         return ids[0]
     if not ids:
-        raise InputError(f"{source.description} holds no Patient resource, so there is no patient to show")
+        left_out = next((i for i in source.report.excluded if (i.key or "").startswith("Patient/")), None)
+        why = f": the Patient was left out ({left_out})" if left_out else ""
+        raise InputError(f"{source.description} holds no usable Patient resource{why}")
     listed = ", ".join(ids[:10]) + (" ..." if len(ids) > 10 else "")
     raise InputError(f"{source.description} holds {len(ids)} patients; choose one with --patient ID ({listed})")
