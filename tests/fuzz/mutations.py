@@ -723,8 +723,8 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "huge_values",
-        "50000_codings",
-        edit(lambda b: res(b, "Observation")["code"].update(coding=res(b, "Observation")["code"]["coding"] * 50_000)),
+        "20000_codings",
+        edit(lambda b: res(b, "Observation")["code"].update(coding=res(b, "Observation")["code"]["coding"] * 20_000)),
         "loaded",
     ),
     Mutant("huge_values", "100000_given_names", edit(setter("Patient", "name[0].given", ["G"] * 100_000)), "loaded"),
