@@ -13,6 +13,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from medcite.agent.assistant import Assistant
 from medcite.agent.output import FORMATS, write_outputs
 from medcite.core.errors import InputError
+from medcite.core.evidence import ObservationFact
 from medcite.core.settings import Settings
 from tests.fakes import FakeScriptedChatModel
 from tests.unit.agent.test_graph_logic import BP, SOURCE
@@ -62,7 +63,8 @@ def test_each_run_gets_the_whole_tool_budget(tmp_path: Path) -> None:
 
 def test_audit_without_content_keeps_questions_outputs_and_record_text_out(tmp_path: Path) -> None:
     question = "Is the zebra-striped rash in the record?"
-    systolic = next(c for c in BP.meta["components"] if "Systolic" in c["label"])["text"]
+    assert isinstance(BP.fact, ObservationFact)
+    systolic = next(v for v in BP.fact.values if v.label and "Systolic" in v.label).text
     kept = _assistant(tmp_path / "kept", [HYPERTENSION], max_steps=0)
     withheld = _assistant(tmp_path / "withheld", [HYPERTENSION], max_steps=0, audit_content=False)
     logs = {}
