@@ -128,6 +128,13 @@ def obs_value(value: Any) -> Callable[[Bundle], None]:
     return setter("Observation", "valueQuantity.value", value, having="valueQuantity")
 
 
+def setter_base(base: Base, rtype: str, path: str, value: Any) -> Base:
+    """A base whose bundle has one element set (for makers that take a base)."""
+    edited = Base(base.path)
+    edited.bundle = setter_applied(base, rtype, path, value)
+    return edited
+
+
 def setter_applied(base: Base, rtype: str, path: str, value: Any) -> Bundle:
     b = base.copy()
     setter(rtype, path, value)(b)
@@ -842,6 +849,13 @@ MUTANTS: list[Mutant] = [
         suffix=".ndjson",
     ),
     Mutant("ndjson", "crlf_endings", ndjson(sep="\r\n"), "loaded", suffix=".ndjson"),
+    Mutant(
+        "ndjson",
+        "line_separators_inside_text",
+        lambda base: ndjson()(setter_base(base, "Condition", "code.text", "Hyper\u2028tension\u0085\x0c")),
+        "loaded",
+        suffix=".ndjson",
+    ),
     Mutant(
         "ndjson",
         "truncated_last_line",

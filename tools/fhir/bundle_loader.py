@@ -117,7 +117,8 @@ class _Loader:
 
     def ndjson_entries(self, path: Path) -> Iterator[_Entry]:
         text = self.read_json_text(path)
-        lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+        # Lines end at \n only: JSON strings may hold U+2028 and other breaks that splitlines() would cut at.
+        lines = [(n, line.rstrip("\r")) for n, line in enumerate(text.split("\n"), start=1) if line.strip()]
         if not lines:
             raise InputError(f"{path}: the NDJSON file has no resources")
         self.check_count(path, len(lines), "lines")

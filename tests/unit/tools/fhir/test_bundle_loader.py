@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from medcite.core.errors import InputError
+from medcite.core.errors import ConfigError, InputError
 from medcite.core.settings import Settings
 from medcite.tools.fhir.json_input import InputLimits
 from medcite.tools.fhir.local_source import LocalSource
 from medcite.tools.fhir.query import SearchQuery
+from medcite.tools.fhir.source import LoadIssue
 from tests.unit.tools.fhir import sample_record as sample
 
 
@@ -180,3 +181,21 @@ def test_strict_mode_turns_left_out_entries_into_an_error(tmp_path: Path) -> Non
     data["entry"][3]["resource"]["resourceType"] = "Nope"
     with pytest.raises(InputError, match=r"invalid FHIR input: error: .*entry\[3\]"):
         _load(tmp_path, data, strict=True)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("fhir_max_depth", 2_000, "MEDCITE_FHIR_MAX_DEPTH must be between 8 and 500"),
+        ("fhir_max_text_chars", 10, "MEDCITE_FHIR_MAX_TEXT_CHARS must be at least 256"),
+        ("fhir_max_resources", 0, "MEDCITE_FHIR_MAX_RESOURCES must be at least 1"),
+    ],
+)
+def test_limits_out_of_range_are_a_config_error(field: str, value: int, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        InputLimits.from_settings(Settings(**{field: value}))  # type: ignore[arg-type]
+
+
+def test_issue_text_from_the_input_stays_on_one_line() -> None:
+    issue = LoadIssue(severity="error", where="a.json entry[0]", message="bad\nvalue \x1b[31mred", key="Basic/x\ry")
+    assert str(issue) == "error: a.json entry[0] (Basic/x\\ry): bad\\nvalue \\x1b[31mred"
