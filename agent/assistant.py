@@ -28,30 +28,15 @@ from medcite.agent.context import AgentContext, GuidelineSearch
 from medcite.agent.graph import Graph, build_graph
 from medcite.agent.models import load_chat_model
 from medcite.agent.state import AgentState, Mode
+from medcite.agent.tool_budget import ToolCallBudget
 from medcite.core.errors import InputError
+from medcite.core.private_files import private_dir, private_file
 from medcite.core.settings import Settings
 from medcite.tools.caregaps import AsOf, record_as_of
 from medcite.tools.caregaps.tool import make_care_gap_tool
-from medcite.tools.fhir import FhirSource, LocalSource, make_fhir_tools, open_source
+from medcite.tools.fhir import FhirSource, LocalSource, make_fhir_tools, open_source, pick_patient
 
 SUMMARY_QUESTION = "Summarize this patient's record."
-
-
-def pick_patient(source: FhirSource, patient_id: str | None) -> str:
-    """The requested patient (checked for local sources), or the only patient of the source."""
-    if patient_id:
-        if isinstance(source, LocalSource) and patient_id not in source.patient_ids():
-            known = ", ".join(source.patient_ids()[:10])
-            raise InputError(f"patient {patient_id!r} is not in {source.description}; patients: {known}")
-        return patient_id
-    ids = source.patient_ids()
-    if len(ids) == 1:
-        return ids[0]
-    if not ids:
-        raise InputError(f"{source.description} holds no Patient resource")
-    raise InputError(
-        f"{source.description} holds {len(ids)} patients; choose one with --patient (e.g. {', '.join(ids[:5])})"
-    )
 
 
 def _checked(question: str) -> str:
@@ -72,8 +57,9 @@ def conversation_scope(source: FhirSource | None, patient_id: str | None) -> str
 
 
 def sqlite_checkpointer(path: Path) -> SqliteSaver:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteSaver(sqlite3.connect(str(path), check_same_thread=False))
+    """Conversations in SQLite, readable by their owner only (SQLite gives its journal files the same mode)."""
+    private_dir(path.parent)
+    return SqliteSaver(sqlite3.connect(str(private_file(path)), check_same_thread=False))
 
 
 class Assistant:
@@ -92,6 +78,7 @@ class Assistant:
         """``as_of``: the date ages, intervals and care gaps are computed for; default today, or the
         record's last clinical activity when that is more than a year before today."""
         self.settings = settings or Settings.from_env()
+        private_dir(self.settings.data_dir)  # conversations and audit logs hold record content: 0700
         self.source = open_source(source, self.settings) if isinstance(source, str | Path) else source
         self.patient_id = pick_patient(self.source, patient_id) if self.source is not None else None
         self.as_of: AsOf | None = (
@@ -150,7 +137,7 @@ class Assistant:
             patient_id=self.patient_id,
             tools=self.tools,
             retriever=self.retriever,
-            audit=AuditLog(self.settings.audit_dir),
+            audit=AuditLog(self.settings.audit_dir, content=self.settings.audit_content),
             as_of=self.as_of,
         )
 
@@ -175,7 +162,7 @@ class Assistant:
             thread_id=thread_id,
             as_of=self.as_of.statement() if self.as_of else None,
         )
-        config["callbacks"] = [AuditCallback(ctx.audit)]
+        config["callbacks"] = [AuditCallback(ctx.audit), ToolCallBudget(self.settings.max_tool_calls)]
         inputs: AgentState = {
             "messages": [HumanMessage(question)],
             "question": question,

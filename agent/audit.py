@@ -1,4 +1,9 @@
-"""Audit trail: one JSONL file per run with every node, tool call and model call. Secrets never written."""
+"""Audit trail: one JSONL file per run with every node, tool call and model call. Secrets never written.
+
+The trail holds record content by design (questions, tool results, model outputs), in 0600 files. With
+``content=False`` (``MEDCITE_AUDIT_CONTENT=0``) only what identifies and times a step is kept: every other
+field is replaced by ``[withheld: N characters]``.
+"""
 
 from __future__ import annotations
 
@@ -16,10 +21,17 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import LLMResult
 
+from medcite.core.private_files import append_private, private_dir
+
 _SECRET = re.compile(
     r"(?i)(authorization[\"'=:\s]+(?:bearer\s+)?|bearer\s+|api[_-]?key[\"'=:\s]+|token[\"'=:\s]+)[A-Za-z0-9._\-~+/=]{6,}"
 )
 MAX_FIELD = 4000
+# Fields kept when content is withheld: what ran, on which patient and source, citation keys, sizes, times.
+METADATA_FIELDS = frozenset(
+    {"node", "updated", "duration_s", "tool", "prompt_chars", "usage", "mode", "model", "patient", "source"}
+    | {"thread_id", "keys", "citations"}
+)
 
 
 def new_trace_id() -> str:
@@ -45,16 +57,28 @@ def _is_secret_key(key: str) -> bool:
     return bool(re.search(r"(?i)(^|_)(token|api_?key|secret|password|authorization|credentials?)$", key))
 
 
-class AuditLog:
-    """Appends events to ``<dir>/<trace_id>.jsonl``; each line is flushed as written."""
+def _withheld(name: str, value: Any) -> Any:
+    if name in METADATA_FIELDS or value is None:
+        return value
+    if name == "error":  # the kind of error stays, its message may quote the record
+        return str(value).split(":", 1)[0] + ": [withheld]"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return f"[withheld: {len(text)} characters]"
 
-    def __init__(self, directory: Path, trace_id: str | None = None) -> None:
+
+class AuditLog:
+    """Appends events to ``<dir>/<trace_id>.jsonl`` (a 0600 file in a 0700 folder); each line is flushed
+    as written. ``content=False`` keeps questions, prompts, outputs and tool results out of it."""
+
+    def __init__(self, directory: Path, trace_id: str | None = None, *, content: bool = True) -> None:
         self.trace_id = trace_id or new_trace_id()
-        directory.mkdir(parents=True, exist_ok=True)
-        self.path = directory / f"{self.trace_id}.jsonl"
+        self.path = private_dir(directory) / f"{self.trace_id}.jsonl"
+        self.content = content
         self._lock = threading.Lock()
 
     def write(self, event: str, **fields: Any) -> None:
+        if not self.content:
+            fields = {k: _withheld(k, v) for k, v in fields.items()}
         record = {
             "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "trace_id": self.trace_id,
@@ -62,8 +86,8 @@ class AuditLog:
             **_clip(fields),
         }
         line = json.dumps(record, ensure_ascii=False, default=str)
-        with self._lock, self.path.open("a", encoding="utf-8") as f:
-            f.write(line + "\n")
+        with self._lock:
+            append_private(self.path, line + "\n")
 
     def events(self) -> list[dict[str, Any]]:
         if not self.path.exists():

@@ -27,11 +27,11 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from medcite.agent.assistant import Assistant, pick_patient
+from medcite.agent.assistant import Assistant
 from medcite.agent.models import PromptedToolChatModel, load_chat_model
 from medcite.agent.prompts import load_prompt
 from medcite.core.settings import Settings
-from medcite.tools.fhir import FhirSource, open_source, patient_sections
+from medcite.tools.fhir import FhirSource, open_source, patient_sections, pick_patient
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("MEDCITE_SHARED_DATA", ROOT.parent / "shared" / "data"))

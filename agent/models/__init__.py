@@ -47,6 +47,7 @@ def load_chat_model(settings: Settings | None = None, spec: str | None = None) -
         settings.thinking,
         settings.load_in_4bit,
         settings.constrained_tool_calls,
+        settings.request_timeout_s,
     )
     with _CACHE_LOCK:
         if key not in _CACHE:
@@ -88,6 +89,7 @@ def _build(spec: ModelSpec, settings: Settings) -> PromptedToolChatModel:
         "max_tokens": settings.max_new_tokens,
         "constrained": settings.constrained_tool_calls,
         "thinking": settings.thinking,
+        "timeout_s": settings.request_timeout_s,
     }
     if spec.backend == "llamacpp":
         from medcite.agent.models.llamacpp import LlamaCppChatModel, resolve_gguf
@@ -121,7 +123,6 @@ def _build(spec: ModelSpec, settings: Settings) -> PromptedToolChatModel:
         model_name=spec.served_model or "default",
         base_url=spec.target,
         api_key=settings.openai_api_key or os.environ.get("OPENAI_API_KEY", ""),
-        timeout_s=settings.request_timeout_s,
         seed=settings.seed,
         **common,
     )

@@ -54,6 +54,7 @@ class PromptedToolChatModel(BaseChatModel):
     max_tokens: int = 512
     constrained: bool = True
     thinking: bool = False
+    timeout_s: float = 120.0  # one call, prompt to last token (MEDCITE_REQUEST_TIMEOUT_S)
 
     # -- backend hooks -----------------------------------------------------------------------
     @abstractmethod

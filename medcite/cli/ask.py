@@ -11,7 +11,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from medcite.agent.assistant import Assistant
 from medcite.agent.models import load_chat_model
 from medcite.agent.prompts import load_prompt
-from medcite.cli.common import add_as_of_option, add_model_options, settings_from_args
+from medcite.cli.common import add_as_of_option, add_model_options, open_reported, settings_from_args
 from medcite.core.disclaimer import DISCLAIMER
 
 
@@ -40,10 +40,12 @@ def register(sub: Any) -> None:
 
 
 def _assistant(args: argparse.Namespace) -> Assistant:
+    settings = settings_from_args(args)
+    source = open_reported(args.bundle, settings) if args.bundle else None
     return Assistant(
-        source=args.bundle,
+        source=source,
         patient_id=args.patient,
-        settings=settings_from_args(args),
+        settings=settings,
         retriever=not args.no_guidelines,
         as_of=args.as_of,
     )

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import date
 
 from medcite.core.settings import Settings
+from medcite.tools.fhir import FhirSource, open_source
+
+MAX_ISSUES_PRINTED = 20
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -35,3 +39,14 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         max_new_tokens=getattr(args, "max_new_tokens", None),
         thinking=getattr(args, "thinking", None),
     )
+
+
+def open_reported(location: str, settings: Settings) -> FhirSource:
+    """Open a FHIR source and print its load report (what was repaired or left out) on stderr."""
+    source = open_source(location, settings)
+    issues = source.report.issues
+    for issue in issues[:MAX_ISSUES_PRINTED]:
+        print(f"medcite: {issue}", file=sys.stderr)
+    if len(issues) > MAX_ISSUES_PRINTED:
+        print(f"medcite: ... {len(issues) - MAX_ISSUES_PRINTED} more issues", file=sys.stderr)
+    return source

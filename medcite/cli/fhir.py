@@ -7,17 +7,15 @@ import sys
 from datetime import date
 from typing import Any
 
-from medcite.cli.common import add_as_of_option
+from medcite.cli.common import add_as_of_option, open_reported
 from medcite.core.disclaimer import DISCLAIMER
-from medcite.core.errors import InputError
 from medcite.core.evidence import CARE_GAP_WORDS
 from medcite.core.settings import Settings
 from medcite.tools.caregaps import care_gaps
 from medcite.tools.caregaps.evidence import heading, report_evidence
-from medcite.tools.fhir import FhirSource, open_source, render_patient_context
+from medcite.tools.fhir import FhirSource, pick_patient, render_patient_context
 
 SOURCE_HELP = "FHIR Bundle JSON or NDJSON file, a folder of them, or a FHIR R4 base URL (http[s]://...)"
-MAX_ISSUES_PRINTED = 20
 
 
 def register(sub: Any) -> None:
@@ -44,29 +42,12 @@ def register(sub: Any) -> None:
 
 
 def _open(location: str) -> FhirSource:
-    source = open_source(location, Settings.from_env())
-    issues = source.report.issues
-    for issue in issues[:MAX_ISSUES_PRINTED]:
-        print(f"medcite: {issue}", file=sys.stderr)
-    if len(issues) > MAX_ISSUES_PRINTED:
-        print(f"medcite: ... {len(issues) - MAX_ISSUES_PRINTED} more issues", file=sys.stderr)
-    return source
-
-
-def _pick_patient(source: FhirSource, wanted: str | None) -> str:
-    if wanted:
-        return wanted
-    ids = source.patient_ids()
-    if len(ids) == 1:
-        return ids[0]
-    listed = ", ".join(ids[:10]) + (" ..." if len(ids) > 10 else "")
-    found = f"{len(ids)} patients ({listed})" if ids else "no Patient resources"
-    raise InputError(f"{source.description} has {found}; choose one with --patient ID")
+    return open_reported(location, Settings.from_env())
 
 
 def run_show(args: argparse.Namespace) -> int:
     source = _open(args.source)
-    patient_id = _pick_patient(source, args.patient)
+    patient_id = pick_patient(source, args.patient)
     print(render_patient_context(source, patient_id, as_of=args.as_of))
     if not source.report.complete:
         print(
@@ -79,7 +60,7 @@ def run_show(args: argparse.Namespace) -> int:
 
 def run_caregaps(args: argparse.Namespace) -> int:
     source = _open(args.source)
-    report = care_gaps(source, _pick_patient(source, args.patient), as_of=args.as_of)
+    report = care_gaps(source, pick_patient(source, args.patient), as_of=args.as_of)
     if args.json:
         print(report.model_dump_json(indent=2))
         return 0

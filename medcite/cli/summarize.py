@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from medcite.agent.assistant import Assistant
-from medcite.agent.output import FORMATS, render, write_outputs
-from medcite.cli.common import add_as_of_option, add_model_options, settings_from_args
+from medcite.agent.output import FORMATS, output_paths, render, write_outputs
+from medcite.cli.common import add_as_of_option, add_model_options, open_reported, settings_from_args
 
 
 def register(sub: Any) -> None:
@@ -29,8 +30,12 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
+    formats = list(dict.fromkeys(args.format or FORMATS))
+    if args.out:
+        output_paths(Path(args.out), formats)  # a bad --out fails now, not after the model has run
+    source = open_reported(args.source, settings)
     bot = Assistant(
-        source=args.source,
+        source=source,
         patient_id=args.patient,
         settings=settings,
         retriever=not args.no_guidelines,
@@ -38,9 +43,7 @@ def run(args: argparse.Namespace) -> int:
     )
     answer = bot.summarize()
     if args.out:
-        from pathlib import Path
-
-        for path in write_outputs(answer, Path(args.out), args.format or list(FORMATS)):
+        for path in write_outputs(answer, Path(args.out), formats):
             print(f"wrote {path}")
     else:
         for fmt in args.format or ["md"]:

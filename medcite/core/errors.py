@@ -15,3 +15,15 @@ class ModelUnavailableError(ConfigError):
 
 class InputError(MedciteError):
     """An input file or resource is malformed; the message names the file and location."""
+
+
+class LimitError(MedciteError):
+    """A run reached one of its limits; the message names the ``MEDCITE_*`` setting that sets it."""
+
+
+class ModelTimeoutError(LimitError):
+    """One model call took longer than ``MEDCITE_REQUEST_TIMEOUT_S``."""
+
+
+class ToolCallLimitError(LimitError):
+    """A run asked for more tool calls than ``MEDCITE_MAX_TOOL_CALLS``."""

@@ -29,7 +29,7 @@ class Settings:
     thinking: bool = False  # MedGemma 27B thinking mode
     load_in_4bit: bool = False  # transformers backend, needs the `gpu` extra
     openai_api_key: str = field(default="", repr=False)
-    request_timeout_s: float = 120.0
+    request_timeout_s: float = 120.0  # longest one model call may take (every backend); then a clear error
     constrained_tool_calls: bool = True
     llama_check: bool = True  # run a GGUF model once in a child process before first use (crash-proof)
 
@@ -51,10 +51,17 @@ class Settings:
     fhir_page_size: int = 100  # _count sent with every search
     fhir_max_retries: int = 3  # retries on 429/5xx/timeouts, with backoff
     fhir_max_file_mb: float = 64.0  # largest local Bundle/NDJSON file read
+    fhir_max_resources: int = 100_000  # most entries in one Bundle file (lines in one NDJSON file)
+    fhir_max_text_chars: int = 20_000  # longer strings in a resource are cut, with a marker and a load warning
+    fhir_max_depth: int = 100  # most levels of nested objects and arrays in one resource (8 to 500)
 
     # Agent loop
     max_steps: int = 2  # model-requested tool steps after the deterministic gather
     evidence_chars: int = 6000  # most evidence text put in one prompt (also bounded by n_ctx)
+    max_tool_calls: int = 40  # most tool calls in one run (rule-planned and model-requested together)
+
+    # Audit trail: False keeps questions, prompts, model outputs and tool results out of runs/*.jsonl
+    audit_content: bool = True
 
     # Evaluations: the folder with mirage/, pubmedqa/ and fhir_synthea_r4/ (no default: set it or pass files)
     eval_data_dir: Path | None = None

@@ -17,9 +17,10 @@ from medcite.tools.fhir.context import (
     render_sections,
 )
 from medcite.tools.fhir.errors import FhirServerError
+from medcite.tools.fhir.json_input import InputLimits
 from medcite.tools.fhir.langchain_tools import make_fhir_tools
 from medcite.tools.fhir.local_source import LocalSource
-from medcite.tools.fhir.open_source import open_source
+from medcite.tools.fhir.open_source import open_source, pick_patient
 from medcite.tools.fhir.query import SearchQuery
 from medcite.tools.fhir.server_source import ServerSource
 from medcite.tools.fhir.source import FhirSource, LoadIssue, LoadReport
@@ -27,6 +28,7 @@ from medcite.tools.fhir.source import FhirSource, LoadIssue, LoadReport
 __all__ = [
     "FhirServerError",
     "FhirSource",
+    "InputLimits",
     "LoadIssue",
     "LoadReport",
     "LocalSource",
@@ -37,6 +39,7 @@ __all__ = [
     "make_fhir_tools",
     "open_source",
     "patient_sections",
+    "pick_patient",
     "render_patient_context",
     "render_sections",
 ]

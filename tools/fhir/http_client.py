@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import email.utils
-import json
 import logging
 import time
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from medcite.tools.fhir.errors import FhirServerError
+from medcite.tools.fhir.json_input import JsonProblem, parse_json
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,7 @@ class FhirHttpClient:
         max_pages: int = 50,
         backoff_s: float = 0.5,
         max_wait_s: float = 30.0,
+        max_depth: int = 100,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
@@ -86,6 +87,7 @@ class FhirHttpClient:
         self.max_pages = max_pages
         self.backoff_s = backoff_s
         self.max_wait_s = max_wait_s
+        self.max_depth = max_depth
         headers = {"Accept": FHIR_JSON}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -143,9 +145,11 @@ class FhirHttpClient:
 
     def _decode(self, response: httpx.Response, url: str, missing_ok: bool) -> Any:
         status = response.status_code
-        try:
-            body = response.json() if response.content else None
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        try:  # a searchset wraps resources in Bundle > entry[] > entry
+            body = parse_json(response.text, self.max_depth, outer=3) if response.content else None
+        except JsonProblem as exc:
+            if "nested more than" in exc.message and status < 300:
+                raise FhirServerError(f"FHIR server at {url} answered with JSON {exc.message}") from None
             body = None
         if missing_ok and status in (404, 410):
             return None

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from medcite.core.errors import InputError
+from medcite.core.settings import Settings
 from medcite.tools.fhir.bundle_loader import load_resources
+from medcite.tools.fhir.json_input import InputLimits
 from medcite.tools.fhir.local_index import ResourceIndex
 from medcite.tools.fhir.query import SearchQuery
 from medcite.tools.fhir.source import LoadReport
-
-DEFAULT_MAX_FILE_MB = 64.0
 
 
 class LocalSource:
@@ -27,13 +27,14 @@ class LocalSource:
         cls,
         paths: Sequence[str | Path] | str | Path,
         *,
-        max_file_mb: float = DEFAULT_MAX_FILE_MB,
+        limits: InputLimits | None = None,
         strict: bool = False,
     ) -> LocalSource:
-        """Load Bundle JSON / NDJSON files or folders; ``strict``: any left-out entry is an error."""
+        """Load Bundle JSON / NDJSON files or folders; ``strict``: any left-out entry is an error.
+        ``limits`` default to the ``MEDCITE_FHIR_MAX_*`` settings."""
         if isinstance(paths, str | Path):
             paths = [paths]
-        loaded = load_resources(paths, max_file_bytes=int(max_file_mb * 1_000_000))
+        loaded = load_resources(paths, limits=limits or InputLimits.from_settings(Settings.from_env()))
         if strict and not loaded.report.complete:
             details = "; ".join(str(i) for i in loaded.report.excluded[:5])
             more = len(loaded.report.excluded) - 5
@@ -42,9 +43,9 @@ class LocalSource:
 
     @property
     def description(self) -> str:
-        files = len(self._report.sources)
-        plural = "s" if files != 1 else ""
-        return f"local FHIR data ({files} file{plural}, {self._report.resources} resources)"
+        files = self._report.sources
+        where = files[0] if len(files) == 1 else f"{len(files)} files"
+        return f"local FHIR data ({where}, {self._report.resources} resources)"
 
     @property
     def report(self) -> LoadReport:

@@ -7,18 +7,17 @@ same predicate as local data, so both sources give the same answer.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
+from medcite.core.settings import Settings
 from medcite.tools.fhir import resource_fields as rf
 from medcite.tools.fhir.http_client import FhirHttpClient
+from medcite.tools.fhir.json_input import InputLimits, inspect_resource
 from medcite.tools.fhir.query import SearchQuery, in_order, matches
-from medcite.tools.fhir.source import LoadIssue, LoadReport
+from medcite.tools.fhir.source import LoadIssue, LoadReport, Severity
 from medcite.tools.fhir.validation import validation_error
-
-if TYPE_CHECKING:
-    from medcite.core.settings import Settings
 
 INCLUDES = {
     "MedicationRequest": "MedicationRequest:medication",
@@ -65,8 +64,10 @@ class ServerSource:
         page_size: int = 100,
         backoff_s: float = 0.5,
         max_wait_s: float = 30.0,
+        limits: InputLimits | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
+        self.limits = limits or InputLimits.from_settings(Settings())
         self._client = FhirHttpClient(
             base_url,
             token=token,
@@ -75,6 +76,7 @@ class ServerSource:
             max_pages=max_pages,
             backoff_s=backoff_s,
             max_wait_s=max_wait_s,
+            max_depth=self.limits.max_depth,
             transport=transport,
         )
         self.page_size = page_size
@@ -89,6 +91,7 @@ class ServerSource:
             "max_retries": settings.fhir_max_retries,
             "max_pages": settings.fhir_max_pages,
             "page_size": settings.fhir_page_size,
+            "limits": InputLimits.from_settings(settings),
         }
         return cls(base_url, **{**options, **overrides})
 
@@ -120,15 +123,28 @@ class ServerSource:
     def close(self) -> None:
         self._client.close()
 
+    def _note(self, severity: Severity, where: str, message: str, key: str | None) -> None:
+        issue = LoadIssue(severity=severity, where=where, message=message, key=key)
+        if not any(i.key == issue.key and i.message == issue.message for i in self._report.issues):
+            self._report.issues.append(issue)
+
     def _accept(self, resource: Any, where: str) -> dict[str, Any] | None:
-        """The resource when it passes R4B validation; otherwise record it in the report."""
-        problem = validation_error(resource)
-        if problem is None:
-            return dict(resource)
-        key = rf.resource_key(resource) if isinstance(resource, dict) else None
-        if not any(i.key == key and i.message == problem for i in self._report.issues):
-            self._report.issues.append(LoadIssue(severity="error", where=where, message=problem, key=key))
-        return None
+        """The resource when it is within the limits and passes R4B validation (over-long text cut);
+        otherwise record it in the report."""
+        if not isinstance(resource, dict):
+            self._note("error", where, "not a JSON object", None)
+            return None
+        key = rf.resource_key(resource)
+        inspection = inspect_resource(resource, self.limits, check_unicode=True)
+        problem = inspection.error or validation_error(resource)
+        if problem is not None:
+            self._note("error", where, problem, key)
+            return None
+        for element in inspection.repaired:
+            self._note("warning", where, f"invalid Unicode (a lone surrogate) replaced by U+FFFD at {element}", key)
+        for note in inspection.truncate(self.limits.max_text_chars):
+            self._note("warning", where, note, key)
+        return dict(resource)
 
     def patient_ids(self) -> list[str]:
         ids: set[str] = set()
@@ -156,7 +172,8 @@ class ServerSource:
                 res = entry.get("resource") if isinstance(entry, dict) else None
                 if not isinstance(res, dict):
                     continue
-                mode = (entry.get("search") or {}).get("mode", "match")
+                search = entry.get("search")
+                mode = search.get("mode", "match") if isinstance(search, dict) else "match"
                 accepted = self._accept(res, where) if mode != "outcome" else None
                 if accepted is None:
                     continue

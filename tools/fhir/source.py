@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from medcite.tools.fhir.query import SearchQuery
 
 Severity = Literal["error", "warning"]
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def one_line(text: str) -> str:
+    """Control characters (newlines, terminal escapes) from the input shown escaped: ``\\n``, ``\\x1b``."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 class LoadIssue(BaseModel):
@@ -18,6 +25,11 @@ class LoadIssue(BaseModel):
     where: str = Field(description="file and entry index ('a.json entry 12', 'b.ndjson line 3') or URL")
     message: str
     key: str | None = Field(default=None, description="Type/id of the resource concerned, when known")
+
+    @field_validator("where", "message", "key")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        return one_line(value) if value is not None else None
 
     def __str__(self) -> str:
         key = f" ({self.key})" if self.key else ""

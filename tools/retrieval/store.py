@@ -19,6 +19,7 @@ import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
 from medcite.core.errors import ConfigError, InputError
+from medcite.core.private_files import private_dir
 from medcite.core.settings import Settings
 from medcite.tools.retrieval.embedding import GuidelineEmbedder, is_default_model
 from medcite.tools.retrieval.passage import DOC_HASH_KEY, DOC_ID_KEY, Document, Passage, content_hash
@@ -53,6 +54,7 @@ def make_client(settings: Settings) -> Any:
             )
         except Exception as exc:  # connection errors vary by transport
             raise ConfigError(f"Cannot reach the Chroma server at {settings.chroma_url}: {exc}") from exc
+    private_dir(settings.data_dir)
     settings.store_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.store_dir), settings=chroma_settings)
 

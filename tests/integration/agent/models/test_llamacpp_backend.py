@@ -11,6 +11,7 @@ from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode, tools_condition
 
 from medcite.agent.models import PromptedToolChatModel
+from medcite.core.errors import ModelTimeoutError
 
 CALLS: list[str] = []
 
@@ -60,11 +61,7 @@ def test_langgraph_toolnode_round_trip(default_model: PromptedToolChatModel) -> 
     def call_model(state: MessagesState) -> dict[str, list[AIMessage]]:
         step = sum(1 for m in state["messages"] if m.type == "ai")
         choice = "lookup_lab" if step == 0 else "none" if step == max_model_steps - 1 else "auto"
-        return {
-            "messages": [
-                default_model.bind_tools([lookup_lab], tool_choice=choice).invoke(state["messages"])
-            ]
-        }
+        return {"messages": [default_model.bind_tools([lookup_lab], tool_choice=choice).invoke(state["messages"])]}
 
     graph = StateGraph(MessagesState)
     graph.add_node("model", call_model)
@@ -72,9 +69,7 @@ def test_langgraph_toolnode_round_trip(default_model: PromptedToolChatModel) -> 
     graph.add_edge(START, "model")
     graph.add_conditional_edges("model", tools_condition)
     graph.add_edge("tools", "model")
-    out = graph.compile().invoke(
-        {"messages": [HumanMessage("What is the latest HbA1c?")]}, {"recursion_limit": 10}
-    )
+    out = graph.compile().invoke({"messages": [HumanMessage("What is the latest HbA1c?")]}, {"recursion_limit": 10})
     kinds = [m.type for m in out["messages"]]
     assert kinds[:3] == ["human", "ai", "tool"]
     assert out["messages"][1].response_metadata["constrained"] is True
@@ -89,3 +84,16 @@ def test_prompt_over_the_context_window_is_a_clear_error(default_model: Prompted
 
     with pytest.raises(InputError, match=r"exceed context window.*MEDCITE_N_CTX"):
         default_model.invoke("word " * 6000)
+
+
+def test_a_call_over_the_time_limit_is_a_clear_error_and_the_model_stays_usable(
+    default_model: PromptedToolChatModel,
+) -> None:
+    hurried = default_model.model_copy(update={"timeout_s": 0.001})  # same loaded weights
+    with pytest.raises(
+        ModelTimeoutError, match=r"did not finish one call within 0\.001 s \(MEDCITE_REQUEST_TIMEOUT_S\)"
+    ):
+        hurried.invoke("Count from one to twenty.")
+    with pytest.raises(ModelTimeoutError):
+        list(hurried.stream("Count from one to twenty."))
+    assert str(default_model.invoke("Say hello.").content).strip()

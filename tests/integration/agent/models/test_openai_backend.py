@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+
 import pytest
 from langchain_core.tools import tool
 
 from medcite.agent.models import load_chat_model
-from medcite.core.errors import ModelUnavailableError
+from medcite.core.errors import ModelTimeoutError, ModelUnavailableError
 from medcite.core.settings import Settings
 from tests.fixtures.models import free_port
 
@@ -47,3 +50,22 @@ def test_unreachable_server_is_a_clear_error() -> None:
     )
     with pytest.raises(ModelUnavailableError, match="Cannot reach the model server"):
         model.invoke("hi")
+
+
+def test_a_server_that_does_not_answer_in_time_is_a_timeout_error() -> None:
+    """A loopback server that accepts the request and never replies."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        accepted: list[socket.socket] = []
+        waiter = threading.Thread(target=lambda: accepted.append(listener.accept()[0]), daemon=True)
+        waiter.start()
+        model = load_chat_model(
+            Settings(model=f"openai:http://127.0.0.1:{port}/v1#medgemma", max_new_tokens=8, request_timeout_s=0.5)
+        )
+        with pytest.raises(ModelTimeoutError, match=r"medgemma did not finish one call within 0\.5 s"):
+            model.invoke("hi")
+        waiter.join(timeout=5)
+        for conn in accepted:
+            conn.close()

@@ -8,7 +8,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from medcite.agent.models import load_chat_model
 from medcite.agent.models.hf_transformers import TransformersChatModel
 from medcite.agent.models.thinking import split_thinking
-from medcite.core.errors import ModelUnavailableError
+from medcite.core.errors import ModelTimeoutError, ModelUnavailableError
 from medcite.core.settings import Settings
 
 
@@ -63,3 +63,11 @@ def test_medgemma_hub_id_offline_is_a_clear_error() -> None:
         and "huggingface-cli download google/medgemma-27b-text-it" in text
     )
     assert "openai:http" in text
+
+
+def test_a_call_over_the_time_limit_is_a_clear_error(gemma: TransformersChatModel) -> None:
+    hurried = gemma.model_copy(update={"timeout_s": 0.001})  # same loaded weights
+    with pytest.raises(ModelTimeoutError, match=r"within 0\.001 s \(MEDCITE_REQUEST_TIMEOUT_S\)"):
+        hurried.invoke([HumanMessage("Count from one to ten.")])
+    with pytest.raises(ModelTimeoutError):
+        list(hurried.stream([HumanMessage("Count from one to ten.")]))

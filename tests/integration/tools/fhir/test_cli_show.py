@@ -50,7 +50,7 @@ def test_errors_are_reported_without_a_traceback(
     code, _, err = _run(capsys, "fhir", "show", str(tmp_path / "missing.json"))
     assert code == 2 and "missing.json: no such file or folder" in err and "Traceback" not in err
     code, _, err = _run(capsys, "fhir", "show", str(synthea_bundles[0].parent))
-    assert code == 2 and f"has {len(synthea_bundles)} patients" in err and "--patient ID" in err
+    assert code == 2 and f"holds {len(synthea_bundles)} patients" in err and "--patient ID" in err
     broken = tmp_path / "broken.json"
     broken.write_text("{")
     code, _, err = _run(capsys, "fhir", "show", str(broken))

@@ -209,3 +209,33 @@ def test_the_token_is_sent_but_never_logged_or_shown(
     assert "token expired (check MEDCITE_FHIR_TOKEN)" in str(error.value)
     shown = [str(error.value), repr(source), source.description, caplog.text]
     assert caplog.text and not any(TOKEN in text for text in shown)
+
+
+def test_a_reply_nested_too_deeply_fails_clearly(scripted: Callable[..., ScriptedServer]) -> None:
+    deep = b'{"resourceType": "Patient", "id": "p1", "extension": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    server = scripted(lambda p: Reply(200, deep))
+    with pytest.raises(FhirServerError, match=r"answered with JSON nested more than 100 levels deep \(limit: MEDCITE"):
+        _source(server).read("Patient", "p1")
+
+
+def test_server_resources_get_the_same_limits_as_files(scripted: Callable[..., ScriptedServer]) -> None:
+    """NaN and over-deep resources are left out and reported; over-long text is cut with a warning."""
+    condition = {"resourceType": "Condition", "subject": {"reference": "Patient/p1"}, "onsetDateTime": "2020-01-01"}
+    good = {**condition, "id": "c1", "code": {"text": "Asthma " + "x" * 25_000}}
+    nested: Any = {"url": "http://x.org/leaf", "valueString": "x"}
+    for _ in range(60):
+        nested = {"url": "http://x.org/n", "extension": [nested]}
+    deep = {**condition, "id": "c2", "code": {"text": "Deep"}, "extension": [nested]}
+    body = json.dumps(_bundle([good, deep, {**condition, "id": "c3", "code": {"text": "NaN"}, "x": "__NAN__"}]))
+    server = scripted(lambda p: Reply(200, body.replace('"__NAN__"', "NaN").encode()))
+    source = _source(server)
+    found = source.search(SearchQuery(resource_type="Condition", patient="p1"))
+    assert [r["id"] for r in found] == ["c1"]
+    assert found[0]["code"]["text"].endswith("[… truncated: 5,007 more characters not shown]")
+    issues = {i.key: (i.severity, i.message) for i in source.report.issues}
+    assert issues["Condition/c1"] == (
+        "warning",
+        "text at Condition.code.text has 25,007 characters; kept the first 20,000 (limit: MEDCITE_FHIR_MAX_TEXT_CHARS)",
+    )
+    assert issues["Condition/c2"][0] == "error" and "nested more than 100 levels deep" in issues["Condition/c2"][1]
+    assert issues["Condition/c3"] == ("error", "NaN at Condition.x is not a number FHIR can hold")

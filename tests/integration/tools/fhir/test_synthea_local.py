@@ -43,7 +43,9 @@ def test_folder_loads_completely_with_every_reference_resolved(
     whole_folder: LocalSource, synthea_bundles: list[Path]
 ) -> None:
     report = whole_folder.report
-    assert report.complete and not report.issues, report.issues[:3]
+    assert report.complete, report.excluded[:3]
+    repeats = [i for i in report.issues if "identical content; read once" in i.message]
+    assert report.issues == repeats  # shared Organization/Practitioner entries, each named as a warning
     assert len(whole_folder.patient_ids()) == len(synthea_bundles)
     keys = set()
     total = 0
@@ -51,7 +53,7 @@ def test_folder_loads_completely_with_every_reference_resolved(
         for res in _raw_resources(bundle):
             keys.add(f"{res['resourceType']}/{res['id']}")
             total += 1
-    assert report.resources == len(keys) <= total  # shared Organization/Practitioner entries merged
+    assert report.resources == len(keys) == total - len(repeats)
     for key in keys:
         rtype, rid = key.split("/")
         loaded = whole_folder.read(rtype, rid)

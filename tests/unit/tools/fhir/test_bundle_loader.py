@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from medcite.core.errors import InputError
+from medcite.core.errors import ConfigError, InputError
+from medcite.core.settings import Settings
+from medcite.tools.fhir.json_input import InputLimits
 from medcite.tools.fhir.local_source import LocalSource
 from medcite.tools.fhir.query import SearchQuery
+from medcite.tools.fhir.source import LoadIssue
 from tests.unit.tools.fhir import sample_record as sample
 
 
@@ -80,7 +83,7 @@ def test_invalid_json_names_file_and_position(tmp_path: Path) -> None:
 def test_a_non_bundle_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"p\.json: expected a FHIR Bundle, found 'Patient'"):
         _load(tmp_path, sample.resources()[0], "p.json")
-    with pytest.raises(InputError, match="expected a FHIR Bundle, found 'list'"):
+    with pytest.raises(InputError, match="expected a FHIR Bundle, found an array"):
         _load(tmp_path, [1, 2], "list.json")
 
 
@@ -140,13 +143,19 @@ def test_unresolved_other_reference_is_a_warning_and_keeps_the_resource(tmp_path
 def test_conflicting_duplicate_ids_are_reported_and_identical_ones_merged(tmp_path: Path) -> None:
     first = sample.write(tmp_path / "one.json", sample.bundle())
     same = sample.write(tmp_path / "two.json", sample.bundle())
-    assert not LocalSource.from_paths([first, same]).report.issues
+    merged = LocalSource.from_paths([first, same]).report
+    assert merged.complete and len(merged.issues) == len(sample.resources())
+    assert all(i.severity == "warning" and "identical content; read once" in i.message for i in merged.issues)
+    assert "one.json entry[0]" in merged.issues[0].message and "two.json entry[0]" in merged.issues[0].where
     changed = sample.bundle()
     changed["entry"][3]["resource"]["onsetDateTime"] = "2016-01-01T00:00:00+00:00"
     other = sample.write(tmp_path / "three.json", changed)
     source = LocalSource.from_paths([first, other])
-    (issue,) = source.report.issues
-    assert "duplicate id: Condition/c1 differs from" in issue.message and "three.json entry[3]" in issue.where
+    conflicts = source.report.excluded
+    (issue,) = conflicts
+    assert issue.key == "Condition/c1" and "duplicate id: already read from" in issue.message
+    assert "one.json entry[3]" in issue.message
+    assert "three.json entry[3]" in issue.where and "first difference at Condition.onsetDateTime" in issue.message
     assert source.read("Condition", "c1")["onsetDateTime"].startswith("2015")  # type: ignore[index]
 
 
@@ -157,7 +166,7 @@ def test_oversize_file_is_refused_before_reading(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"huge\.json: file is 100\.0 MB, over the 64 MB limit"):
         LocalSource.from_paths(path)
     with pytest.raises(InputError, match=r"over the 0\.001 MB limit"):
-        _load(tmp_path, sample.bundle(), max_file_mb=0.001)
+        _load(tmp_path, sample.bundle(), limits=InputLimits.from_settings(Settings(fhir_max_file_mb=0.001)))
 
 
 def test_missing_paths_and_empty_folders_are_refused(tmp_path: Path) -> None:
@@ -172,3 +181,21 @@ def test_strict_mode_turns_left_out_entries_into_an_error(tmp_path: Path) -> Non
     data["entry"][3]["resource"]["resourceType"] = "Nope"
     with pytest.raises(InputError, match=r"invalid FHIR input: error: .*entry\[3\]"):
         _load(tmp_path, data, strict=True)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("fhir_max_depth", 2_000, "MEDCITE_FHIR_MAX_DEPTH must be between 8 and 500"),
+        ("fhir_max_text_chars", 10, "MEDCITE_FHIR_MAX_TEXT_CHARS must be at least 256"),
+        ("fhir_max_resources", 0, "MEDCITE_FHIR_MAX_RESOURCES must be at least 1"),
+    ],
+)
+def test_limits_out_of_range_are_a_config_error(field: str, value: int, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        InputLimits.from_settings(Settings(**{field: value}))  # type: ignore[arg-type]
+
+
+def test_issue_text_from_the_input_stays_on_one_line() -> None:
+    issue = LoadIssue(severity="error", where="a.json entry[0]", message="bad\nvalue \x1b[31mred", key="Basic/x\ry")
+    assert str(issue) == "error: a.json entry[0] (Basic/x\\ry): bad\\nvalue \\x1b[31mred"
