@@ -75,7 +75,7 @@ def _record_evidence(ctx: AgentContext, state: AgentState) -> _Record:
         found, problem = run_tool(ctx, call.tool, call.args)
         if problem:
             out.flags.append(problem)
-        if call.expects and all(isinstance(e.fact, AbsenceFact) for e in found):
+        if call.expects and found and all(isinstance(e.fact, AbsenceFact) for e in found):
             out.expected.setdefault(call.expects, []).append(call.signature())
         out.items += found
     return out

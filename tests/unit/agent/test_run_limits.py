@@ -49,6 +49,7 @@ def test_tool_calls_past_the_run_limit_are_refused_and_flagged(tmp_path: Path) -
     assert len(refused) == 2, answer.flags
     assert any(r.startswith("search_observations failed: search_observations was not run") for r in refused)
     assert any("list_allergies was not run: this run reached its limit of 2 tool calls" in r for r in refused)
+    assert not [f for f in answer.flags if f.kind == "missing_data"]  # a refused search says nothing of the record
     assert answer.checks[0].status == "verified"
     events = [json.loads(line) for line in (tmp_path / "data" / "runs" / f"{answer.trace_id}.jsonl").open()]
     assert [e["tool"] for e in events if e["event"] == "tool_end"] == ["get_patient", "list_conditions"]
