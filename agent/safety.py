@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from medcite.agent.answer import Flag
 from medcite.agent.rules import phrase_list
@@ -19,6 +21,7 @@ from medcite.core.evidence import Evidence
 from medcite.core.safe_text import inert
 
 REMOVED = "(instruction-like text removed)"
+_Model = TypeVar("_Model", bound=BaseModel)
 _STRUCTURAL = frozenset({"kind"})
 
 
@@ -60,6 +63,14 @@ def neutralize(ev: Evidence) -> Evidence:
     if data == dumped:
         return ev
     return Evidence.model_validate({"key": ev.key, "fact": data, "neutralized": ev.neutralized + count})
+
+
+def neutralize_report(report: _Model) -> _Model:
+    """A typed report built from record text (the care-gap report quotes entry labels) with every
+    instruction-like string replaced, whole, by the marker, and every other string made inert."""
+    dumped = report.model_dump(mode="json")
+    data, _ = _clean(dumped)
+    return report if data == dumped else type(report).model_validate(data)
 
 
 def neutralize_evidence(items: list[Evidence]) -> tuple[list[Evidence], list[Flag]]:

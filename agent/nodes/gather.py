@@ -13,7 +13,7 @@ from medcite.agent.context import AgentContext
 from medcite.agent.flags import retrieval_flags
 from medcite.agent.nodes.common import audited, run_tool
 from medcite.agent.planner import plan_question, summary_k_per_problem, summary_problems
-from medcite.agent.safety import REMOVED, neutralize, neutralize_evidence
+from medcite.agent.safety import REMOVED, neutralize, neutralize_evidence, neutralize_report
 from medcite.agent.state import AgentState, dump_evidence
 from medcite.core.evidence import AbsenceFact, CareGapFact, ConditionFact, Evidence, GuidelineFact, with_history
 from medcite.tools.caregaps import CareGapReport, care_gaps
@@ -56,7 +56,7 @@ def _summary_evidence(ctx: AgentContext, out: _Record) -> _Record:
     problems = [neutralize(e).fact for e in sections.active_problems]  # no planted text in queries or flags
     names = [f.code.display or "" for f in problems if isinstance(f, ConditionFact) and f.code.display != REMOVED]
     out.problems = summary_problems(names)
-    out.care_gaps = report
+    out.care_gaps = neutralize_report(report)  # its JSON quotes record labels
     titled = [("Patient", [sections.patient]), *sections.titled(), (heading(report), gaps)]
     out.sections = [{"title": t, "keys": [e.key for e in lines]} for t, lines in titled]
     return out

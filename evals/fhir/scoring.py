@@ -61,7 +61,10 @@ def _text_golds(task: FhirTask) -> list[str]:
 
 def _abstains(answer: EvalAnswer, statements: list[Statement]) -> bool:
     """Says the record does not hold it: an abstaining statement before (or in) the first claim, or no
-    claim at all and either an abstaining statement or a missing-data flag."""
+    claim at all and either an abstaining statement or a missing-data flag. A listing of the record is
+    never an abstention, even when some of its lines say "none recorded"."""
+    if lists_record(statements):
+        return False
     claims = [i for i, s in enumerate(statements) if s.claims]
     said = [i for i, s in enumerate(statements) if s.abstains]
     if not claims:

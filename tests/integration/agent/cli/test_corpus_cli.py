@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,13 @@ def test_default_corpus_is_complete(cli_env: Settings, capsys: pytest.CaptureFix
     assert "default corpus ready: 7934 passages" in out
 
 
-def test_ingest_reports_each_file(cli_env: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_ingest_reports_each_file(
+    cli_env: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Ingest into a copy: the session's default store is shared with other tests and must stay as shipped.
+    data_dir = tmp_path / "data"
+    shutil.copytree(cli_env.data_dir, data_dir)
+    monkeypatch.setenv("MEDCITE_DATA_DIR", str(data_dir))
     good = tmp_path / "htn.md"
     good.write_text(GOOD_MARKDOWN, encoding="utf-8")
     empty = tmp_path / "empty.md"
