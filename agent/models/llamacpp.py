@@ -73,6 +73,11 @@ class LlamaCppChatModel(PromptedToolChatModel):
     def context_window(self) -> int | None:
         return self.n_ctx
 
+    def get_num_tokens(self, text: str) -> int:
+        """Tokens in ``text`` by the model's own tokenizer (no BOS; special-token text counts as text)."""
+        with self._lock:
+            return len(self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
     @property
     def llama(self) -> Any:
         """The loaded ``llama_cpp.Llama`` (loaded on first use)."""

@@ -13,6 +13,7 @@ from medcite.agent.context import AgentContext
 from medcite.agent.flags import retrieval_flags
 from medcite.agent.nodes.common import audited, run_tool
 from medcite.agent.planner import plan_question, summary_guideline_queries, summary_k_per_problem
+from medcite.agent.problem_links import missing_linked_results
 from medcite.agent.safety import neutralize_evidence
 from medcite.agent.state import AgentState, dump_evidence
 from medcite.core.evidence import AbsenceFact, ConditionFact, Evidence, with_history
@@ -38,6 +39,7 @@ def _record_evidence(ctx: AgentContext, state: AgentState) -> _Record:
     if state.get("mode") == "summarize":
         sections = patient_sections(ctx.source, ctx.patient_id)
         out.items = sections.evidence()
+        out.items += missing_linked_results(ctx.source, ctx.patient_id, sections)
         out.flags = [Flag(kind="source_issue", reason=issue) for issue in sections.data_issues]
         names = (e.fact.code.display for e in sections.active_problems if isinstance(e.fact, ConditionFact))
         out.guideline_queries = summary_guideline_queries([n for n in dict.fromkeys(names) if n])

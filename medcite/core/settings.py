@@ -54,7 +54,8 @@ class Settings:
 
     # Agent loop
     max_steps: int = 2  # model-requested tool steps after the deterministic gather
-    evidence_chars: int = 6000  # most evidence text put in one prompt (also bounded by n_ctx)
+    evidence_chars: int = 6000  # most evidence text in the tool-choice prompt (also bounded by n_ctx)
+    prompt_tokens: int = 0  # most tokens of a whole draft prompt; 0: 1500 per 8192 tokens of context window
 
     # Evaluations: the folder with mirage/, pubmedqa/ and fhir_synthea_r4/ (no default: set it or pass files)
     eval_data_dir: Path | None = None
