@@ -118,7 +118,7 @@ class LlamaCppChatModel(PromptedToolChatModel):
                     raise
                 raise InputError(
                     f"{exc} (model {self.model_name}, n_ctx={self.n_ctx}). Raise MEDCITE_N_CTX if the model "
-                    "supports it, or lower MEDCITE_EVIDENCE_CHARS / MEDCITE_MAX_NEW_TOKENS."
+                    "supports it, or lower MEDCITE_PROMPT_TOKENS, MEDCITE_EVIDENCE_CHARS or MEDCITE_MAX_NEW_TOKENS."
                 ) from exc
         choice = out["choices"][0]
         usage = out.get("usage") or {}
