@@ -181,13 +181,14 @@ HYPERTENSION = "Condition/0894e750-c11a-49d4-848d-cbd4873da9fa"
 
 def test_the_prompt_shows_handles_and_the_answer_cites_keys(tmp_path: Path) -> None:
     """A capable model cites the short handles the prompt shows; the checked answer carries the record keys."""
-    assistant, model = bot(["Hypertension is active since 2011-03-27 [E2]. He is male [E1, E2]."], tmp_path)
+    draft = "Hypertension is active since 2011-03-27 [E2]. He has hypertension and obesity [E2, E3]."
+    assistant, model = bot([draft], tmp_path)
     summary = assistant.summarize()
     prompt = model.requests[0][0][-1]["content"]
     assert "\n[E2] Hypertension: active, onset 2011-03-27\n" in prompt and HYPERTENSION not in prompt
     assert f"Hypertension is active since 2011-03-27 [{HYPERTENSION}]." in (summary.synopsis or "")
-    assert summary.checks[0].status == "verified" and HYPERTENSION in summary.cited_keys()
-    assert f"[Patient/{PID}, {HYPERTENSION}]" in summary.text
+    assert [c.status for c in summary.checks] == ["verified", "verified"] and HYPERTENSION in summary.cited_keys()
+    assert f"[{HYPERTENSION}, Condition/4440bfe4-b752-4c5e-b113-e0a38067d3dd]" in summary.text
 
 
 def test_constrained_drafts_choose_among_the_handles_shown(tmp_path: Path) -> None:
