@@ -54,7 +54,7 @@ def _prompt(state: AgentState, ctx: AgentContext, constrained: bool) -> tuple[st
     tail = "\n" + load_prompt("draft_json") if constrained else ""
     measure = token_counter(ctx.model)
     fixed = measure(load_prompt("system")) + measure(template.format(evidence="", **fields) + tail)
-    fixed += CHAT_TEMPLATE_TOKENS
+    fixed += CHAT_TEMPLATE_TOKENS + (measure(load_prompt("thinking")) if getattr(ctx.model, "thinking", False) else 0)
     budget = prompt_budget_tokens(ctx.settings, ctx.model)
     block = fit_evidence(items, budget - fixed, measure, handles=True)
     ctx.log("prompt_evidence", keys=block.keys, left_out=block.left_out, tokens=fixed + block.size, budget=budget)
