@@ -14,8 +14,8 @@ full citation keys, up to the character budget), counted with the model's tokeni
 "after" is what the model evaluated (its usage report). Linked: the problem-linked results of the bundle
 (agent/rules/problem_results.json) that are in the prompt, of those the record holds.
 Baseline (unless --no-bare), measured right after each bundle in the same process: the bare model call alone,
-``model.invoke`` of [system prompt, synopsis prompt] of the same size in characters as that run's draft prompt,
-capped at the same number of output tokens as the draft produced (no JSON-schema constraint, no graph). Ratio:
+``model.invoke`` of [system prompt, synopsis prompt] of the same number of prompt tokens as that run's draft
+prompt, capped at the same number of output tokens as the draft produced (no JSON-schema constraint, no graph). Ratio:
 pipeline overhead = total / bare model time. One-time costs (model load, guideline store) are reported apart.
 
 Usage: ``python benchmarks/bench_summarize.py [--limit N] [--bundles DIR] [--no-guidelines] [--no-bare] [--json PATH]``
@@ -91,17 +91,33 @@ def node_seconds(events: list[dict[str, Any]], *nodes: str) -> float:
     return sum(e["duration_s"] for e in events if e["event"] == "node_end" and e["node"] in nodes)
 
 
-def same_size_prompt(source: FhirSource, patient_id: str, chars: int) -> list[SystemMessage | HumanMessage]:
-    """[system, synopsis prompt] whose contents total ``chars`` characters, filled with the bundle's own lines.
+def prompt_tokens(model: PromptedToolChatModel, messages: list[SystemMessage | HumanMessage]) -> int:
+    """Prompt tokens of ``messages`` as the model evaluates them (chat template included for llama.cpp)."""
+    turns = [{"role": "system" if m.type == "system" else "user", "content": str(m.content)} for m in messages]
+    if isinstance(model, LlamaCppChatModel):
+        return chat_prompt_tokens(model.llama, turns)
+    return sum(model.get_num_tokens(t["content"]) for t in turns)
+
+
+def same_size_prompt(
+    model: PromptedToolChatModel, source: FhirSource, patient_id: str, tokens: int
+) -> list[SystemMessage | HumanMessage]:
+    """[system, synopsis prompt] of ``tokens`` prompt tokens (at most), filled with the bundle's own lines.
 
     The lines go in reverse order so that llama.cpp's prompt cache cannot reuse the draft's evidence prefix."""
-    system = load_prompt("system")
-    template = load_prompt("synopsis")
-    room = max(0, chars - len(system) - len(template) + len("{evidence}"))
     texts = [e.text for e in patient_sections(source, patient_id).evidence()][::-1]
     lines = "\n".join(texts) or "no record lines"
-    evidence = (lines * (room // len(lines) + 1))[:room]
-    return [SystemMessage(system), HumanMessage(template.format(evidence=evidence))]
+    filler = lines * (8 * tokens // len(lines) + 1)
+
+    def messages(chars: int) -> list[SystemMessage | HumanMessage]:
+        prompt = load_prompt("synopsis").format(evidence=filler[:chars])
+        return [SystemMessage(load_prompt("system")), HumanMessage(prompt)]
+
+    low, high = 0, len(filler)
+    while low < high:  # the longest filler that fits
+        mid = (low + high + 1) // 2
+        low, high = (mid, high) if prompt_tokens(model, messages(mid)) <= tokens else (low, mid - 1)
+    return messages(low)
 
 
 def bare_call(
@@ -127,10 +143,7 @@ def fixed_order_tokens(model: PromptedToolChatModel, settings: Settings, section
         if sum(len(x) + 1 for x in lines) + len(line) + 1 <= budget:
             lines.append(line)
     prompt = load_prompt("synopsis").format(evidence="\n".join(lines)) + "\n" + load_prompt("draft_json")
-    if not isinstance(model, LlamaCppChatModel):
-        return model.get_num_tokens(load_prompt("system") + prompt)
-    messages = [{"role": "system", "content": load_prompt("system")}, {"role": "user", "content": prompt}]
-    return chat_prompt_tokens(model.llama, messages)
+    return prompt_tokens(model, [SystemMessage(load_prompt("system")), HumanMessage(prompt)])
 
 
 def linked_results(source: FhirSource, patient_id: str, sections: PatientSections) -> tuple[list[str], list[str]]:
@@ -185,7 +198,8 @@ def time_bundle(
     held, absent = linked_results(source, patient_id, sections)
     base = (0.0, 0, 0)
     if bare:
-        base = bare_call(model, same_size_prompt(source, patient_id, draft_call["prompt_chars"]), draft_tokens)
+        same_size = same_size_prompt(model, source, patient_id, int(usage.get("input_tokens", 0)))
+        base = bare_call(model, same_size, draft_tokens)
     return BundleTiming(
         bundle=path.stem,
         load=load,

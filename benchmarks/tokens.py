@@ -28,7 +28,7 @@ def count_tokens(text: str | bytes) -> int:
     return len(_vocab().tokenize(data, add_bos=False, special=False))
 
 
-def chat_prompt_tokens(llama: Any, messages: list[dict[str, str]]) -> int:
+def chat_prompt_tokens(llama: Any, messages: list[Any]) -> int:
     """Prompt tokens of ``messages`` as a loaded ``llama_cpp.Llama`` evaluates them: formatted by the GGUF's
     chat template and tokenized the way its chat completion does."""
     from llama_cpp.llama_chat_format import Jinja2ChatFormatter
