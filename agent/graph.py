@@ -17,6 +17,7 @@ from medcite.agent.nodes.finalize import finalize
 from medcite.agent.nodes.flag import flag
 from medcite.agent.nodes.gather import gather
 from medcite.agent.nodes.reason import absorb, reason, route_after_reason
+from medcite.agent.problem_links import problem_result_rules
 from medcite.agent.rules import gather_rules
 from medcite.agent.state import AgentState
 
@@ -27,6 +28,7 @@ def build_graph(tools: Sequence[BaseTool], checkpointer: BaseCheckpointSaver[str
     """Compile the graph; ``tools`` are those the model may call (the same ones gather runs by rule).
     The rule files are checked here, so a mistake in them stops start-up with a clear error."""
     gather_rules()
+    problem_result_rules()
     g = StateGraph(AgentState, context_schema=AgentContext)
     g.add_node("gather", gather)
     g.add_node("reason", reason)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from abc import abstractmethod
 from collections.abc import Callable, Iterator, Sequence
@@ -29,6 +30,7 @@ from medcite.agent.models.toolcall import ParseResult, ToolSpec, output_schema, 
 from medcite.agent.prompts import load_prompt
 
 log = logging.getLogger(__name__)
+CHARS_PER_TOKEN = 2.0  # the estimate where no tokenizer is at hand: conservative, ids and numbers tokenize densely
 
 
 @dataclass
@@ -73,6 +75,10 @@ class PromptedToolChatModel(BaseChatModel):
     def context_window(self) -> int | None:
         """Tokens the backend can attend to (prompt + reply), when it is known here."""
         return None
+
+    def get_num_tokens(self, text: str) -> int:
+        """Tokens in ``text``: backends with their tokenizer at hand count exactly, the rest estimate."""
+        return math.ceil(len(text) / CHARS_PER_TOKEN)
 
     # -- LangChain interface -----------------------------------------------------------------
     def bind_tools(

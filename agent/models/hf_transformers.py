@@ -111,6 +111,11 @@ class TransformersChatModel(PromptedToolChatModel):
             self._tokenizer, self._model = tokenizer, model
         return self._tokenizer, self._model
 
+    def get_num_tokens(self, text: str) -> int:
+        """Tokens in ``text`` by the model's own tokenizer (no special tokens added)."""
+        tokenizer, _ = self.load()
+        return len(tokenizer(text, add_special_tokens=False)["input_ids"])
+
     def render_prompt(self, chat: list[ChatTurn]) -> str:
         tokenizer, _ = self.load()
         text: str = tokenizer.apply_chat_template(

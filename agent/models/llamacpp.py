@@ -74,6 +74,11 @@ class LlamaCppChatModel(PromptedToolChatModel):
     def context_window(self) -> int | None:
         return self.n_ctx
 
+    def get_num_tokens(self, text: str) -> int:
+        """Tokens in ``text`` by the model's own tokenizer (no BOS; special-token text counts as text)."""
+        with self._lock:
+            return len(self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
     @property
     def llama(self) -> Any:
         """The loaded ``llama_cpp.Llama`` (loaded on first use)."""
@@ -123,7 +128,7 @@ class LlamaCppChatModel(PromptedToolChatModel):
                 raise
             raise InputError(
                 f"{exc} (model {self.model_name}, n_ctx={self.n_ctx}). Raise MEDCITE_N_CTX if the model "
-                "supports it, or lower MEDCITE_EVIDENCE_CHARS / MEDCITE_MAX_NEW_TOKENS."
+                "supports it, or lower MEDCITE_PROMPT_TOKENS, MEDCITE_EVIDENCE_CHARS or MEDCITE_MAX_NEW_TOKENS."
             ) from exc
         finally:
             chunks.close()

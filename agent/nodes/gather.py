@@ -13,6 +13,7 @@ from medcite.agent.context import AgentContext
 from medcite.agent.flags import retrieval_flags
 from medcite.agent.nodes.common import audited, run_tool
 from medcite.agent.planner import plan_question, summary_k_per_problem, summary_problems
+from medcite.agent.problem_links import missing_linked_results
 from medcite.agent.safety import REMOVED, neutralize, neutralize_evidence, neutralize_report
 from medcite.agent.state import AgentState, dump_evidence
 from medcite.core.evidence import AbsenceFact, CareGapFact, ConditionFact, Evidence, GuidelineFact, with_history
@@ -51,7 +52,9 @@ def _summary_evidence(ctx: AgentContext, out: _Record) -> _Record:
     sections = patient_sections(ctx.source, ctx.patient_id, ctx.as_of.day if ctx.as_of else None)
     report = care_gaps(ctx.source, ctx.patient_id, as_of=ctx.as_of)
     gaps = report_evidence(report)
-    out.items = [*sections.evidence(), *gaps, *cited_entries(ctx.source, [g for g in report.gaps if g.applicable])]
+    linked = missing_linked_results(ctx.source, ctx.patient_id, sections)
+    applicable = [g for g in report.gaps if g.applicable]
+    out.items = [*sections.evidence(), *linked, *gaps, *cited_entries(ctx.source, applicable)]
     out.flags = [Flag(kind="source_issue", reason=issue) for issue in sections.data_issues]
     problems = [neutralize(e).fact for e in sections.active_problems]  # no planted text in queries or flags
     names = [f.code.display or "" for f in problems if isinstance(f, ConditionFact) and f.code.display != REMOVED]

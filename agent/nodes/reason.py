@@ -13,7 +13,7 @@ from langgraph.runtime import Runtime
 
 from medcite.agent.answer import Flag
 from medcite.agent.context import AgentContext
-from medcite.agent.evidence_block import prompt_budget_chars, render_evidence
+from medcite.agent.evidence_block import fit_evidence, prompt_budget_chars
 from medcite.agent.models.toolcall import ToolSpec
 from medcite.agent.nodes.common import audited, evidence_from_tool_message
 from medcite.agent.prompts import load_prompt
@@ -37,7 +37,7 @@ def reason(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, An
         return {"flags": [Flag(kind="incomplete", reason=reason).model_dump()]}
     tools_chars = sum(len(json.dumps(ToolSpec.from_any(t).prompt_json())) for t in ctx.tools) + 1000
     budget = prompt_budget_chars(ctx.settings, ctx.model, other_chars=tools_chars + len(state["question"]))
-    evidence, _ = render_evidence(evidence_of(state, state.get("turn_keys", [])).values(), budget)
+    evidence = fit_evidence(evidence_of(state, state.get("turn_keys", [])).values(), budget).text
     prompt = load_prompt("reason").format(evidence=evidence, question=state["question"])
     message = ctx.model.bind_tools(ctx.tools).invoke([SystemMessage(load_prompt("system")), HumanMessage(prompt)])
     update: dict[str, Any] = {"steps": step + 1}

@@ -3,12 +3,14 @@
 ``[caregap:uspstf-rec-1928]`` (a preventive-care status computed from the record), alone or grouped as
 ``[A/1, B/2]``.
 
-Used by the tools that make keys, the agent that verifies them and the evaluations that score them.
+Used by the tools that make keys, the agent that verifies them and the evaluations that score them. A prompt
+may show short handles (``[E3]``) in place of keys; ``expand_handles`` writes a draft's handles back as keys.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 RESOURCE_KEY = r"[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}(?:#[a-z0-9\-]{1,80})?"
 GUIDELINE_KEY = r"guideline:[A-Za-z0-9_\-.:]{1,120}"
@@ -53,6 +55,20 @@ def absence_key(*parts: object) -> str:
     ``none:observations-hba1c`` (empty parts are skipped)."""
     words = [str(p) for p in parts if p]
     return "none:" + "-".join(re.sub(r"[^a-z0-9.]+", "-", w.lower()).strip("-") for w in words)
+
+
+def expand_handles(text: str, handles: Mapping[str, str]) -> str:
+    """``text`` with each bracket group of prompt handles (``[E3]``, ``[E3, E5]``, keys mixed in) written
+    as the keys they stand for; brackets naming anything else are kept as they are."""
+
+    def expand(match: re.Match[str]) -> str:
+        tokens = [t.strip().strip("`") for t in _SEPARATORS.split(match.group(1).strip()) if t.strip()]
+        named = [handles.get(t.upper(), t) for t in tokens]
+        if not tokens or not any(t.upper() in handles for t in tokens) or not all(is_key(k) for k in named):
+            return match.group(0)
+        return "[" + ", ".join(dict.fromkeys(named)) + "]"
+
+    return _BRACKET.sub(expand, text) if handles else text
 
 
 def bracket(key: str) -> str:

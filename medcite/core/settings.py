@@ -57,7 +57,8 @@ class Settings:
 
     # Agent loop
     max_steps: int = 2  # model-requested tool steps after the deterministic gather
-    evidence_chars: int = 6000  # most evidence text put in one prompt (also bounded by n_ctx)
+    evidence_chars: int = 6000  # most evidence text in the tool-choice prompt (also bounded by n_ctx)
+    prompt_tokens: int = 0  # most tokens of a whole draft prompt; 0: 1500 per 8192 tokens of context window
     max_tool_calls: int = 40  # most tool calls in one run (rule-planned and model-requested together)
 
     # Audit trail: False keeps questions, prompts, model outputs and tool results out of runs/*.jsonl

@@ -1,7 +1,12 @@
-"""``summarize`` on every Synthea bundle, offline, with the default model and the default corpus.
+"""``summarize`` on the Synthea bundles, offline, with the default corpus.
 
-Checked against the raw bundle JSON (read here independently of tools.fhir): every citation resolves,
-facts-section values equal the source values, and every active condition and medication appears.
+Every bundle runs the real graph, sources and retrieval with a scripted model that writes nothing (the
+model's part is a no-op there): the record-rendered sections are checked against the raw bundle JSON (read
+here independently of tools.fhir) — every citation resolves, facts-section values equal the source values,
+every active condition and medication appears — and the synopsis prompt is checked with the embedded
+model's tokenizer and chat template: within 1,500 tokens, and holding every problem-linked result the
+record has. A few bundles (the demo's, the most problems, none) run the same checks with the default model
+writing the synopsis.
 """
 
 from __future__ import annotations
@@ -16,15 +21,22 @@ from typing import Any
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
+from benchmarks.tokens import _vocab, chat_prompt_tokens, count_tokens
 from medcite.agent.answer import Answer
 from medcite.agent.assistant import Assistant
+from medcite.agent.evidence_block import PROMPT_TOKENS_PER_8K
 from medcite.agent.models import PromptedToolChatModel
 from medcite.agent.output import render
+from medcite.agent.problem_links import is_result_of, linked_result_names, links_of
+from medcite.core.evidence import ObservationFact
 from medcite.core.settings import Settings
+from medcite.tools.fhir import open_source, patient_sections
 from medcite.tools.retrieval import GuidelineRetriever
 from tests.conftest import SYNTHEA_DIR
+from tests.fakes import FakeScriptedChatModel
 
 BUNDLES = sorted(SYNTHEA_DIR.glob("*.json"))
+MODEL_BUNDLES = [b for b in BUNDLES if b.name.startswith(("Patria_Schimmel", "Louis_Maggio", "Bruno_Bernhard"))]
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
 
 
@@ -80,28 +92,43 @@ ABSENT: dict[str, Any] = {
 }
 
 
+def absent_observations(key: str, raw: dict[str, dict[str, Any]]) -> bool:
+    """What ``none:observations-<name>`` claims: no Observation of the bundle carries a code of ``name``."""
+    from medcite.core.vocabulary import find_observation_name
+
+    entry = find_observation_name(key.removeprefix("none:observations-").replace("-", " "))
+    assert entry is not None, key
+    coded = {
+        c.get("code")
+        for r in raw.values()
+        if r["resourceType"] == "Observation"
+        for part in [r.get("code") or {}, *(x.get("code") or {} for x in r.get("component", []))]
+        for c in part.get("coding", [])
+    }
+    return not coded & set(entry.codes)
+
+
+class SilentSmolLM2(FakeScriptedChatModel):
+    """A scripted model that writes nothing and counts tokens with the embedded model's tokenizer: the graph,
+    the record, retrieval and the prompt are real; no model runs."""
+
+    def get_num_tokens(self, text: str) -> int:
+        return count_tokens(text)
+
+
 @pytest.fixture(scope="module")
 def summarizer_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings.from_env(data_dir=tmp_path_factory.mktemp("summaries"), max_new_tokens=128, evidence_chars=3500)
+    return Settings.from_env(data_dir=tmp_path_factory.mktemp("summaries"), max_new_tokens=128)
 
 
-@pytest.mark.parametrize("bundle", BUNDLES, ids=lambda p: p.name.split("_")[0] + "_" + p.name.split("_")[1])
-def test_summarize_bundle(
-    bundle: Path,
-    default_model: PromptedToolChatModel,
-    default_retriever: GuidelineRetriever,
-    summarizer_settings: Settings,
-) -> None:
-    bot = Assistant(
-        source=bundle,
-        settings=summarizer_settings,
-        model=default_model,
-        retriever=default_retriever,
-        checkpointer=InMemorySaver(),
-    )
-    summary: Answer = bot.summarize()
-    raw = raw_resources(bundle)
+def summarize(bundle: Path, model: PromptedToolChatModel, settings: Settings, retriever: GuidelineRetriever) -> Answer:
+    bot = Assistant(source=bundle, settings=settings, model=model, retriever=retriever, checkpointer=InMemorySaver())
+    summary = bot.summarize()
+    check_against_bundle(summary, raw_resources(bundle), bot.patient_id or "")
+    return summary
 
+
+def check_against_bundle(summary: Answer, raw: dict[str, dict[str, Any]], patient_id: str) -> None:
     # Every citation key resolves to a real resource of this bundle or a real corpus passage.
     # A "none recorded" key is cited only where the bundle really holds nothing of that kind.
     # A care-gap key is one of the report's applicable recommendations; "no guideline in the corpus"
@@ -113,6 +140,8 @@ def test_summarize_bundle(
         if citation.source == "guideline":
             assert citation.key.removeprefix("guideline:") in corpus_ids(), citation.key
             assert citation.date and citation.url
+        elif citation.key.startswith("none:observations-"):
+            assert absent_observations(citation.key, raw), citation.key
         elif citation.key.startswith("none:guidelines-"):
             assert any(citation.key.removeprefix("none:guidelines-") in re.sub(r"[^a-z0-9.]+", "-", p.lower())
                        for p in problems), citation.key
@@ -156,5 +185,46 @@ def test_summarize_bundle(
     # The synopsis holds only verified sentences; the FHIR export validates (inside render).
     assert all(c.kept for c in summary.checks if c.sentence in (summary.synopsis or ""))
     fhir = json.loads(render(summary, "fhir"))
-    assert fhir["entry"][0]["resource"]["subject"]["reference"] == f"Patient/{bot.patient_id}"
+    assert fhir["entry"][0]["resource"]["subject"]["reference"] == f"Patient/{patient_id}"
     assert summary.disclaimer in summary.to_markdown()
+
+
+def prompt_evidence(settings: Settings, summary: Answer) -> dict[str, Any]:
+    log = settings.audit_dir / f"{summary.trace_id}.jsonl"
+    (event,) = [e for e in map(json.loads, log.read_text().splitlines()) if e["event"] == "prompt_evidence"]
+    return event
+
+
+@pytest.mark.parametrize("bundle", BUNDLES, ids=lambda p: p.name.split("_")[0] + "_" + p.name.split("_")[1])
+def test_summary_sections_and_synopsis_prompt(
+    bundle: Path, default_retriever: GuidelineRetriever, summarizer_settings: Settings
+) -> None:
+    model = SilentSmolLM2(outputs=[""])
+    summary = summarize(bundle, model, summarizer_settings, default_retriever)
+    assert not summary.synopsis and model.outputs == []
+
+    # The whole synopsis prompt, as the embedded model would evaluate it, fits the default budget ...
+    ((chat, _),) = model.requests
+    assert chat_prompt_tokens(_vocab(), chat) <= PROMPT_TOKENS_PER_8K
+    # ... and holds the problem-linked results the record has (newest of each code, with its trend).
+    sections = patient_sections(open_source(bundle), summary.patient_id or "")
+    names = linked_result_names(links_of(sections.active_problems))
+    linked = {
+        e.key
+        for e in sections.latest_results
+        if isinstance(e.fact, ObservationFact) and any(is_result_of(e.fact, n) for n in names)
+    }
+    assert linked <= set(prompt_evidence(summarizer_settings, summary)["keys"])
+
+
+@pytest.mark.parametrize("bundle", MODEL_BUNDLES, ids=lambda p: p.name.split("_")[0] + "_" + p.name.split("_")[1])
+def test_summarize_with_the_default_model(
+    bundle: Path,
+    default_model: PromptedToolChatModel,
+    default_retriever: GuidelineRetriever,
+    summarizer_settings: Settings,
+) -> None:
+    summary = summarize(bundle, default_model, summarizer_settings, default_retriever)
+    log = summarizer_settings.audit_dir / f"{summary.trace_id}.jsonl"
+    (call,) = [e for e in map(json.loads, log.read_text().splitlines()) if e["event"] == "model_call"]
+    assert 0 < call["usage"]["input_tokens"] <= PROMPT_TOKENS_PER_8K

@@ -185,6 +185,38 @@ def test_summary_sections_come_from_the_record_and_export_validates(tmp_path: Pa
     assert {"role": "source", "what": {"reference": active.keys[0]}} in provenance["entity"]
 
 
+HYPERTENSION = "Condition/0894e750-c11a-49d4-848d-cbd4873da9fa"
+
+
+def test_the_prompt_shows_handles_and_the_answer_cites_keys(tmp_path: Path) -> None:
+    """A capable model cites the short handles the prompt shows; the checked answer carries the record keys."""
+    draft = "Hypertension is active since 2011-03-27 [E2]. He has hypertension and obesity [E2, E3]."
+    assistant, model = bot([draft], tmp_path)
+    summary = assistant.summarize()
+    prompt = model.requests[0][0][-1]["content"]
+    assert "\n[E2] Hypertension: active, onset 2011-03-27\n" in prompt and HYPERTENSION not in prompt
+    assert f"Hypertension is active since 2011-03-27 [{HYPERTENSION}]." in (summary.synopsis or "")
+    assert [c.status for c in summary.checks] == ["verified", "verified"] and HYPERTENSION in summary.cited_keys()
+    assert f"[{HYPERTENSION}, Condition/4440bfe4-b752-4c5e-b113-e0a38067d3dd]" in summary.text
+
+
+def test_constrained_drafts_choose_among_the_handles_shown(tmp_path: Path) -> None:
+    reply = '{"sentences": [{"text": "Hypertension is active since 2011-03-27.", "cite": ["E2"]}]}'
+    model = FakeScriptedChatModel(outputs=[reply], constrains=True)
+    settings = Settings.from_env(data_dir=tmp_path)
+    summary = Assistant(
+        source=SOURCE, model=model, retriever=False, checkpointer=InMemorySaver(), settings=settings
+    ).summarize()
+    schema = model.requests[0][1]
+    assert schema is not None
+    handles = schema["properties"]["sentences"]["items"]["properties"]["cite"]["items"]["enum"]
+    assert handles[:3] == ["E1", "E2", "E3"] and all(h.startswith("E") for h in handles)
+    assert summary.synopsis == f"Hypertension is active since 2011-03-27 [{HYPERTENSION}]."
+    log = tmp_path / "runs" / f"{summary.trace_id}.jsonl"
+    (shown,) = [json.loads(line) for line in log.read_text().splitlines() if '"prompt_evidence"' in line]
+    assert shown["keys"][:2] == [f"Patient/{PID}", HYPERTENSION] and shown["tokens"] <= shown["budget"] == 1500
+
+
 def test_audit_trail_records_nodes_tools_and_model_calls(tmp_path: Path) -> None:
     assistant, _ = bot(
         ['{"tool": "list_allergies", "arguments": {}}', "No allergies are recorded."], tmp_path, max_steps=1
