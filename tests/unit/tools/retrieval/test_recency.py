@@ -10,6 +10,7 @@ from medcite.tools.retrieval.recency import (
     same_topic_groups,
     topic_key,
 )
+from tests.fixtures.topic_groups import partition, reference_groups
 
 TODAY = dt.date(2025, 6, 1)
 
@@ -61,3 +62,27 @@ def test_prefer_newest_keeps_order_when_dates_tie() -> None:
     order, older = prefer_newest(items, [0, 0, 0], lambda _: "2020")
     assert order == items
     assert older == {}
+
+
+def test_groups_follow_chains_of_near_duplicates() -> None:
+    """a ~ b and b ~ c put a and c in one group although a and c are not near-duplicates."""
+    a = np.array([1.0, 0.0, 0.0], dtype=np.float32)
+    b = np.array([0.97, 0.24, 0.0], dtype=np.float32)
+    c = np.array([0.88, 0.47, 0.0], dtype=np.float32)
+    cos = lambda x, y: float(x @ y / np.linalg.norm(x) / np.linalg.norm(y))  # noqa: E731
+    assert cos(a, b) >= 0.95 and cos(b, c) >= 0.95 and cos(a, c) < 0.95
+    assert same_topic_groups(["x", "y", "z", "w"], [c, a, None, b]) == [0, 0, 2, 0]
+    assert same_topic_groups([], []) == []
+
+
+def test_groups_match_the_pairwise_union_find_on_random_clusters() -> None:
+    rng = np.random.default_rng(7)
+    for trial in range(200):
+        n = int(rng.integers(1, 60))
+        centres = rng.normal(size=(int(rng.integers(1, 8)), 16))
+        rows = centres[rng.integers(0, len(centres), n)] + rng.normal(scale=rng.choice([0.02, 0.1, 0.3]), size=(n, 16))
+        embeddings = [None if rng.random() < 0.1 else r.astype(np.float32) for r in rows]
+        topics = [f"t{int(rng.integers(0, max(2, n // 3)))}" for _ in range(n)]
+        got = same_topic_groups(topics, embeddings)
+        assert partition(got) == partition(reference_groups(topics, embeddings)), trial
+        assert all(got[i] == min(j for j in range(n) if got[j] == got[i]) for i in range(n))
