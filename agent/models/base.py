@@ -19,6 +19,7 @@ from typing import Any
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
@@ -40,6 +41,7 @@ class Completion:
     text: str
     input_tokens: int = 0
     output_tokens: int = 0
+    cached_input_tokens: int | None = None  # prompt tokens reused from earlier requests, where the backend knows
     finish_reason: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
 
@@ -155,12 +157,19 @@ class PromptedToolChatModel(BaseChatModel):
             content=answer,
             additional_kwargs=extra,
             response_metadata=self._metadata(completion),
-            usage_metadata={
-                "input_tokens": completion.input_tokens,
-                "output_tokens": completion.output_tokens,
-                "total_tokens": completion.input_tokens + completion.output_tokens,
-            },
+            usage_metadata=self._usage(completion),
         )
+
+    @staticmethod
+    def _usage(completion: Completion) -> UsageMetadata:
+        usage = UsageMetadata(
+            input_tokens=completion.input_tokens,
+            output_tokens=completion.output_tokens,
+            total_tokens=completion.input_tokens + completion.output_tokens,
+        )
+        if completion.cached_input_tokens is not None:
+            usage["input_token_details"] = {"cache_read": completion.cached_input_tokens}
+        return usage
 
     def _metadata(self, completion: Completion) -> dict[str, Any]:
         return {

@@ -55,29 +55,32 @@ def version_key(passage: Passage) -> str:
 
 
 def same_topic_groups(topics: Sequence[str], embeddings: Sequence[np.ndarray | None]) -> list[int]:
-    """Group index per item: same topic key, or near-duplicate text (cosine ≥ 0.95), share a group."""
-    parent = list(range(len(topics)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    first: dict[str, int] = {}
-    for i, key in enumerate(topics):
-        if key in first:
-            parent[find(i)] = find(first[key])
-        else:
-            first[key] = i
-    vecs = [(i, e) for i, e in enumerate(embeddings) if e is not None]
-    if len(vecs) > 1:
-        mat = np.stack([e for _, e in vecs])
+    """Group per item: items with the same topic key, or near-duplicate text (cosine ≥ 0.95), and
+    everything linked to them through such pairs, share a group, labelled by its first item's index."""
+    codes: dict[str, int] = {}
+    topic_ids = np.array([codes.setdefault(key, len(codes)) for key in topics], dtype=np.int64)
+    linked = topic_ids[:, None] == topic_ids[None, :]
+    present = [(i, e) for i, e in enumerate(embeddings) if e is not None]
+    if len(present) > 1:
+        rows = [i for i, _ in present]
+        mat = np.stack([e for _, e in present])
         mat = mat / np.maximum(np.linalg.norm(mat, axis=1, keepdims=True), 1e-12)
-        sims = mat @ mat.T
-        for a, b in zip(*np.nonzero(np.triu(sims, 1) >= NEAR_DUPLICATE_COSINE), strict=True):
-            parent[find(vecs[b][0])] = find(vecs[a][0])
-    return [find(i) for i in range(len(topics))]
+        near = np.triu((mat @ mat.T) >= NEAR_DUPLICATE_COSINE, 1)
+        linked[np.ix_(rows, rows)] |= near | near.T
+    return _components(linked)
+
+
+def _components(linked: np.ndarray) -> list[int]:
+    """Connected components of a symmetric boolean adjacency matrix, each labelled by its smallest index
+    (label propagation: every item takes the smallest label among its neighbours until nothing changes)."""
+    n = len(linked)
+    labels = np.arange(n)
+    while n:
+        spread = np.where(linked, labels[None, :], n).min(axis=1)
+        if np.array_equal(spread, labels):
+            return [int(x) for x in labels]
+        labels = spread
+    return []
 
 
 def prefer_newest(

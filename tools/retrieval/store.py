@@ -183,13 +183,13 @@ class GuidelineStore:
             offset += len(res["ids"])
 
     def dense_search(self, vector: np.ndarray, n: int) -> list[StoredChunk]:
-        """Nearest chunks to a query embedding, closest first, with their embeddings."""
-        count = self.count()
-        if count == 0 or n <= 0:
+        """Nearest chunks to a query embedding, closest first, with their embeddings (fewer when the store
+        holds fewer than ``n``: Chroma caps the result at the collection size, so no count is needed)."""
+        if n <= 0:
             return []
         res = self.collection.query(
             query_embeddings=[vector.tolist()],
-            n_results=min(n, count),
+            n_results=n,
             include=["documents", "metadatas", "distances", "embeddings"],
         )
         ids = res["ids"][0]

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from benchmarks.retrieval_devset import dev_questions, evaluate
 from medcite.core.errors import InputError
+from medcite.corpora.default import default_vectors
+from medcite.corpora.ingest import write_documents
 from medcite.tools.retrieval import GuidelineRetriever
+from medcite.tools.retrieval.embedding import GuidelineEmbedder
 from medcite.tools.retrieval.fusion import reciprocal_rank_fusion
+from medcite.tools.retrieval.recency import same_topic_groups, topic_key
+from tests.fixtures.guideline_store import new_store
+from tests.fixtures.topic_groups import partition, reference_groups
 
 CERVICAL = "Is cervical cancer screening recommended for women aged 21 to 65 years?"
 
@@ -64,3 +72,38 @@ def test_hybrid_is_at_least_as_good_as_either_retriever_on_real_questions(
 def test_empty_query_is_refused(guideline_retriever: GuidelineRetriever) -> None:
     with pytest.raises(InputError, match="empty"):
         guideline_retriever.search("   ")
+
+
+def test_topic_groups_of_real_candidates_match_the_pairwise_reference(
+    guideline_retriever: GuidelineRetriever, guideline_subset: list
+) -> None:
+    """The grouping that decides newest-first order is the same partition as the first (pairwise) version,
+    on the fused candidates and stored embeddings of real questions, so rankings are unchanged."""
+    from medcite.corpora.default import iter_records
+
+    stored = {p.id for d in guideline_subset for p in d.passages}
+    questions = [q.query for q in dev_questions(r for r in iter_records() if r["id"] in stored)][:120]
+    merged = 0
+    for query in questions:
+        ranked, chunks = guideline_retriever.rank(query, "hybrid")
+        topics = [topic_key(chunks[r.id].passage.topic, chunks[r.id].passage.title) for r in ranked]
+        embeddings = [chunks[r.id].embedding for r in ranked]
+        assert all(e is not None for e in embeddings)
+        groups = same_topic_groups(topics, embeddings)
+        assert partition(groups) == partition(reference_groups(topics, embeddings)), query
+        merged += len(set(groups)) < len(groups)
+    assert merged > len(questions) // 2  # most candidate lists do contain same-topic or near-duplicate passages
+
+
+def test_dense_search_returns_what_a_small_store_holds(
+    tmp_path: Path, guideline_embedder: GuidelineEmbedder, guideline_subset: list
+) -> None:
+    store = new_store(tmp_path, guideline_embedder)
+    vector = guideline_embedder.encode_query("cervical cancer screening")
+    assert store.dense_search(vector, 50) == []
+    write_documents(store, guideline_subset[:1], vectors=default_vectors(guideline_embedder))
+    hits = store.dense_search(vector, 50)
+    assert 0 < len(hits) == store.count() < 50
+    distances = [h.distance for h in hits]
+    assert distances == sorted(distances)
+    assert all(h.embedding is not None for h in hits)

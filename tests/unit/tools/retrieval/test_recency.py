@@ -14,6 +14,7 @@ from medcite.tools.retrieval.recency import (
     stale_reason,
     topic_key,
 )
+from tests.fixtures.topic_groups import partition, reference_groups
 
 TODAY = dt.date(2025, 6, 1)
 
@@ -113,3 +114,27 @@ def test_sections_are_ranked_per_issuer_with_background_last() -> None:
     assert uspstf.is_background("Recommendations of Others > Scope of Review")
     assert not uspstf.is_background("Clinical Considerations > Patient Population Under Consideration")
     assert issuer_policies()["MedlinePlus (NLM)"].section_rank("treatment") == 0
+
+
+def test_groups_follow_chains_of_near_duplicates() -> None:
+    """a ~ b and b ~ c put a and c in one group although a and c are not near-duplicates."""
+    a = np.array([1.0, 0.0, 0.0], dtype=np.float32)
+    b = np.array([0.97, 0.24, 0.0], dtype=np.float32)
+    c = np.array([0.88, 0.47, 0.0], dtype=np.float32)
+    cos = lambda x, y: float(x @ y / np.linalg.norm(x) / np.linalg.norm(y))  # noqa: E731
+    assert cos(a, b) >= 0.95 and cos(b, c) >= 0.95 and cos(a, c) < 0.95
+    assert same_topic_groups(["x", "y", "z", "w"], [c, a, None, b]) == [0, 0, 2, 0]
+    assert same_topic_groups([], []) == []
+
+
+def test_groups_match_the_pairwise_union_find_on_random_clusters() -> None:
+    rng = np.random.default_rng(7)
+    for trial in range(200):
+        n = int(rng.integers(1, 60))
+        centres = rng.normal(size=(int(rng.integers(1, 8)), 16))
+        rows = centres[rng.integers(0, len(centres), n)] + rng.normal(scale=rng.choice([0.02, 0.1, 0.3]), size=(n, 16))
+        embeddings = [None if rng.random() < 0.1 else r.astype(np.float32) for r in rows]
+        topics = [f"t{int(rng.integers(0, max(2, n // 3)))}" for _ in range(n)]
+        got = same_topic_groups(topics, embeddings)
+        assert partition(got) == partition(reference_groups(topics, embeddings)), trial
+        assert all(got[i] == min(j for j in range(n) if got[j] == got[i]) for i in range(n))
