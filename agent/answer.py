@@ -74,6 +74,20 @@ class SentenceCheck(BaseModel):
         return self.status in ("verified", "abstention")
 
 
+AnswerBasis = Literal["model", "record", "abstention", "fallback", "summary"]
+SentenceOrigin = Literal["model", "record"]
+
+
+class AnswerSentence(BaseModel):
+    """One sentence of an answer and who wrote it: the model (and it passed verification) or medcite, rendered
+    from the typed record facts it cites."""
+
+    text: str
+    keys: list[str] = Field(default_factory=list)
+    origin: SentenceOrigin
+    abstention: bool = Field(default=False, description="a model sentence saying the record does not hold it")
+
+
 class Section(BaseModel):
     """A facts section of a summary, rendered from the record (never from the model)."""
 
@@ -94,6 +108,15 @@ class Answer(BaseModel):
     synopsis: str | None = None
     fallback: bool = Field(
         default=False, description="no model sentence verified: the text lists record entries, not an answer"
+    )
+    basis: AnswerBasis | None = Field(
+        default=None,
+        description="model: the model's verified answer leads (a record answer may back it); record: rendered from "
+        "the record, not model-written; abstention: the model's abstention, backed by cited empty searches; "
+        "fallback: no answer, the matched record entries are listed; summary: a summary",
+    )
+    sentences: list[AnswerSentence] = Field(
+        default_factory=list, description="the answer's sentences, each with its origin"
     )
     patient_id: str | None = None
     model: str = ""

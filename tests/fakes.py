@@ -40,3 +40,13 @@ class FakeScriptedChatModel(PromptedToolChatModel):
         return Completion(
             text=self.outputs.pop(0), input_tokens=10, output_tokens=5, finish_reason="stop"
         )
+
+
+class CapableScriptedChatModel(FakeScriptedChatModel):
+    """Stands for a capable model (MedGemma 27B, GPT-4 class) in graph tests: replies with the drafts it is given,
+    written the way such models write cited answers. The draft's content is the test's; the graph's handling of it
+    (verification, which answer leads) is what is tested."""
+
+    @property
+    def _llm_type(self) -> str:
+        return "capable-scripted"

@@ -1,4 +1,5 @@
-"""finalize: the typed Answer — verified text (or a cited fallback), sections, citations, flags, trace id."""
+"""finalize: the typed Answer — the model's verified answer, the answer rendered from the record, a backed
+abstention or a smaller fallback (``answer_choice``); summary sections, citations, flags, trace id."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ from typing import Any
 
 from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
+from pydantic import TypeAdapter
 
 from medcite.agent.answer import Answer, Flag, Section
+from medcite.agent.answer_choice import Chosen, choose_answer
+from medcite.agent.asked import Asked
 from medcite.agent.citations import resolve
 from medcite.agent.context import AgentContext
 from medcite.agent.nodes.common import audited
@@ -16,17 +20,7 @@ from medcite.agent.state import AgentState, checks_of, evidence_of, flags_of
 from medcite.core.citation_keys import citation_keys
 from medcite.core.evidence import Evidence
 
-FALLBACK_LINES = 12
-
-
-def _fallback(items: list[Evidence]) -> str:
-    relevant = [e for e in items if not e.key.startswith("Patient/")] or items
-    lines = [f"- {e.text}" for e in relevant[:FALLBACK_LINES]]
-    return (
-        "\n".join([load_prompt("fallback"), *lines])
-        if lines
-        else load_prompt("incomplete").format(reason="no evidence was found for this question.")
-    )
+_ASKED = TypeAdapter(list[Asked])
 
 
 def _sections(state: AgentState, evidence: dict[str, Evidence]) -> list[Section]:
@@ -47,41 +41,51 @@ def _markdown(answer: Answer) -> str:
     return "\n".join(parts).rstrip()
 
 
+def _summary(state: AgentState) -> Chosen:
+    """A summary's synopsis: the kept sentences of the model's draft (the sections come from the record)."""
+    checks = checks_of(state)
+    kept = " ".join(c.sentence for c in checks if c.kept)
+    flags = []
+    if not any(c.status == "verified" for c in checks):
+        note = "no sentence of the model's draft could be verified against the evidence"
+        flags.append(Flag(kind="incomplete", reason=note))
+    return Chosen("summary", kept.strip() or load_prompt("no_synopsis"), flags=flags)
+
+
 @audited("finalize")
 def finalize(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     ctx = runtime.context
     evidence = evidence_of(state)
-    turn = list(evidence_of(state, state.get("turn_keys", [])).values())
-    checks = checks_of(state)
-    flags = flags_of(state)
-    raised: list[Flag] = []
-    kept = " ".join(c.sentence for c in checks if c.kept)
     summarize = state.get("mode") == "summarize"
-    fallback = not any(c.status == "verified" for c in checks)
-    if fallback:
-        note = "no sentence of the model's draft could be verified against the evidence"
-        raised.append(Flag(kind="incomplete", reason=note))
-        flags.append(raised[-1])
-        kept = "\n".join(filter(None, [kept, _fallback(turn) if not summarize else ""]))
+    if summarize:
+        chosen = _summary(state)
+    else:
+        asked = _ASKED.validate_python(state.get("asked") or [])
+        chosen = choose_answer(checks_of(state), asked, evidence, state.get("matched_keys") or [])
+    flags = flags_of(state) + chosen.flags
     sections = _sections(state, evidence) if summarize else []
-    keys = citation_keys(kept) + [k for s in sections for line in s.lines for k in citation_keys(line)]
+    keys = citation_keys(chosen.text) + [k for s in sections for line in s.lines for k in citation_keys(line)]
     answer = Answer(
         question=state["question"],
-        text=kept.strip() or load_prompt("no_synopsis"),
-        synopsis=kept.strip() if summarize else None,
-        fallback=fallback and not summarize,
+        text=chosen.text,
+        synopsis=chosen.text if summarize else None,
+        fallback=chosen.basis == "fallback",
+        basis=chosen.basis,
+        sentences=chosen.sentences,
         citations=resolve(keys, evidence),
         flags=flags,
-        checks=checks,
+        checks=checks_of(state),
         sections=sections,
         patient_id=ctx.patient_id,
         model=str(getattr(ctx.model, "model_name", "") or type(ctx.model).__name__),
         trace_id=ctx.audit.trace_id if ctx.audit else "",
     )
     answer.text = _markdown(answer)
-    ctx.log("answer", text=answer.text, flags=[str(f) for f in flags], citations=answer.cited_keys())
+    ctx.log(
+        "answer", text=answer.text, basis=answer.basis, flags=[str(f) for f in flags], citations=answer.cited_keys()
+    )
     return {
         "answer": answer.model_dump(mode="json"),
-        "flags": [f.model_dump() for f in raised],
+        "flags": [f.model_dump() for f in chosen.flags],
         "messages": [AIMessage(content=answer.text)],
     }

@@ -12,7 +12,7 @@ from medcite.agent.answer import Flag
 from medcite.agent.context import AgentContext
 from medcite.agent.flags import retrieval_flags
 from medcite.agent.nodes.common import audited, run_tool
-from medcite.agent.planner import plan_question, summary_guideline_queries, summary_k_per_problem
+from medcite.agent.planner import PlannedCall, plan_question, summary_guideline_queries, summary_k_per_problem
 from medcite.agent.safety import neutralize_evidence
 from medcite.agent.state import AgentState, dump_evidence
 from medcite.core.evidence import AbsenceFact, ConditionFact, Evidence, with_history
@@ -29,6 +29,8 @@ class _Record:
     guideline_queries: list[str] = field(default_factory=list)
     guideline_k: int = 0
     sections: list[dict[str, Any]] = field(default_factory=list)  # summaries: [{"title", "keys"}]
+    asked: list[dict[str, Any]] = field(default_factory=list)  # recognised question kinds, with their keys
+    matched_keys: list[str] = field(default_factory=list)  # evidence of the calls planned for what it names
 
 
 def _record_evidence(ctx: AgentContext, state: AgentState) -> _Record:
@@ -48,6 +50,7 @@ def _record_evidence(ctx: AgentContext, state: AgentState) -> _Record:
     plan = plan_question(state["question"])
     out.guideline_queries = [plan.guideline_query] if plan.guideline_query else []
     out.guideline_k = plan.guideline_k
+    returned: dict[str, list[str]] = {}
     for call in plan.calls:
         found, problem = run_tool(ctx, call.tool, call.args)
         if problem:
@@ -55,6 +58,13 @@ def _record_evidence(ctx: AgentContext, state: AgentState) -> _Record:
         if call.expects and all(isinstance(e.fact, AbsenceFact) for e in found):
             out.expected.setdefault(call.expects, []).append(call.signature())
         out.items += found
+        returned[call.signature()] = [e.key for e in found]
+        if call.matched:
+            out.matched_keys += [e.key for e in found if e.key not in out.matched_keys]
+    for item in plan.asked:
+        signatures = [PlannedCall(tool=tool, args=args).signature() for tool, args in item.calls()]
+        keys = [k for signature in signatures for k in returned.get(signature, [])]
+        out.asked.append(item.model_copy(update={"keys": tuple(dict.fromkeys(keys))}).model_dump(mode="json"))
     return out
 
 
@@ -85,6 +95,8 @@ def gather(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, An
         record.sections.append({"title": GUIDELINE_SECTION, "keys": [e.key for e in guidelines]})
     return {
         "sections": record.sections,
+        "asked": record.asked,
+        "matched_keys": list(dict.fromkeys([*record.matched_keys, *(e.key for e in guidelines)])),
         "evidence": dump_evidence(items),
         "turn_keys": keys,
         "expected": record.expected,
