@@ -84,7 +84,7 @@ def _replaced(model: list[SentenceCheck], records: list[RecordAnswer]) -> list[F
     said = " ".join(c.sentence for c in model)
     reason = (
         "replaced by the answer rendered from the record: the model's answer does not cite the record entries "
-        f"that answer the question, or states another status, trend or count: “{_quote(said)}”"
+        f"that answer the question: “{_quote(said)}”"
     )
     return [Flag(kind="removed_claim", reason=reason, keys=keys)]
 

@@ -1,14 +1,12 @@
 """Answers rendered from the record: short, cited sentences composed in code from the typed facts behind the
 keys a recognised question kind's calls returned (wording from ``rules/record_answers.json``).
 
-Nothing here reads the record's text back: values, dates, statuses and trends come from the facts, and each
-sentence cites the facts it states. ``agrees`` tells whether a model's verified sentences cite what the record
-answer rests on without stating another status, direction or count (``rules/answer_words.json``).
+Nothing here reads text back: values, dates, statuses and trends come from the facts, and each sentence cites
+the facts it states. ``agrees`` tells whether a model's verified sentences cite what the record answer rests on.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, Field
@@ -25,8 +23,7 @@ from medcite.agent.asked import (
     LastEncounter,
     TrendOf,
 )
-from medcite.agent.rules import answer_words
-from medcite.core.citation_keys import bracket, strip_citations
+from medcite.core.citation_keys import bracket
 from medcite.core.evidence import (
     AbsenceFact,
     AllergyFact,
@@ -59,9 +56,6 @@ class RecordAnswer(BaseModel):
     sentences: list[RecordSentence]
     answer_keys: list[str] = Field(description="the entries the answer rests on")
     cite_all: bool = Field(default=False, description="a model answer must cite every one of them (a count, a list)")
-    stated: str | None = Field(
-        default=None, description="the status ('active', 'not_active'), direction ('rising', ...) or count it states"
-    )
 
     @property
     def text(self) -> str:
@@ -96,39 +90,15 @@ def compose(item: Asked, evidence: Mapping[str, Evidence]) -> RecordAnswer | Non
 
 
 def agrees(answer: RecordAnswer, verified: Sequence[SentenceCheck]) -> bool:
-    """Whether the model's verified sentences cite what the record answer rests on (every entry of a count or a
-    list, one entry otherwise) and, where it states a status, a direction or a count, state no other one."""
+    """Whether the model's verified sentences cite what the record answer rests on: every entry of a count or a
+    list, one entry otherwise. (What a sentence states about the entries it cites is the verifier's to check.)"""
     wanted = set(answer.answer_keys)
     cited = {k for c in verified for k in c.keys}
-    if not (wanted <= cited if answer.cite_all else wanted & cited):
-        return False
-    if answer.stated is None:
-        return True
-    said = [stated_word(answer.kind, c.sentence) for c in verified if wanted & set(c.keys)]
-    return all(word in (None, answer.stated) for word in said)
+    return wanted <= cited if answer.cite_all else bool(wanted & cited)
 
 
-def stated_word(kind: AskedKind, sentence: str) -> str | None:
-    """The status, direction or count a sentence states first (``rules/answer_words.json``), or None."""
-    words = answer_words()
-    text = strip_citations(sentence)
-    if kind == "active_medications":
-        count = words.count.stated(text)
-        return None if count is None else str(count)
-    table: list[tuple[str, tuple[re.Pattern[str], ...]]] = []
-    if kind == "condition_status":
-        table = [(str(state), patterns) for state, patterns in words.condition.items()]
-    elif kind == "trend":
-        table = [(str(state), patterns) for state, patterns in words.trend.items()]
-    found = [(m.start(), order, state) for order, (state, ps) in enumerate(table) for p in ps if (m := p.search(text))]
-    return min(found)[2] if found else None
-
-
-def _one(
-    kind: AskedKind, text: str, keys: list[str], answer_keys: list[str] | None = None, stated: str | None = None
-) -> RecordAnswer:
-    sentence = RecordSentence(text=text, keys=keys)
-    return RecordAnswer(kind=kind, sentences=[sentence], answer_keys=answer_keys or keys, stated=stated)
+def _one(kind: AskedKind, text: str, keys: list[str], answer_keys: list[str] | None = None) -> RecordAnswer:
+    return RecordAnswer(kind=kind, sentences=[RecordSentence(text=text, keys=keys)], answer_keys=answer_keys or keys)
 
 
 def _absent(w: RecordAnswerWording, item: Asked, absent: list[Evidence]) -> RecordAnswer:
@@ -205,8 +175,7 @@ def _trend(
     if not fact.trend:
         return _one(item.kind, o.trend_not_comparable.format(**pair), [key, previous.key], [key])
     text = o.trend_answer.format(**pair, trend=_trend_words(w, fact))
-    stated = fact.trend[0] if len(fact.trend) == 1 else None
-    return _one(item.kind, text, [key, previous.key], [key], stated)
+    return _one(item.kind, text, [key, previous.key], [key])
 
 
 # --- conditions --------------------------------------------------------------------------------------
@@ -234,8 +203,7 @@ def _condition(w: RecordAnswerWording, item: ConditionStatus, found: list[Eviden
     shown = list(named.items())[:MAX_CONDITIONS]
     sentences = [_condition_sentence(w, display, group) for display, group in shown]
     keys = [k for s in sentences for k in s.keys]
-    stated = ("active" if _current(shown[0][1]) else "not_active") if len(shown) == 1 else None
-    return RecordAnswer(kind=item.kind, sentences=sentences, answer_keys=keys, stated=stated)
+    return RecordAnswer(kind=item.kind, sentences=sentences, answer_keys=keys)
 
 
 def _current(group: list[tuple[str, ConditionFact]]) -> list[tuple[str, ConditionFact]]:
@@ -285,7 +253,6 @@ def _medications(w: RecordAnswerWording, found: list[Evidence]) -> RecordAnswer 
         sentences=[RecordSentence(text=text, keys=keys)],
         answer_keys=keys,
         cite_all=True,
-        stated=str(len(orders)),
     )
 
 

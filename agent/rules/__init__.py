@@ -1,5 +1,5 @@
-"""Rules as data: the gather plan, the question kinds and the answer words (typed, checked at start-up), phrase
-lists (hedges, uncertainty, injection patterns) and the verifier's vocabulary (``verification_*.json``, loaded by
+"""Rules as data: the gather plan and the question kinds (typed, checked at start-up), phrase lists (hedges,
+uncertainty, injection patterns) and the verifier's vocabulary (``verification_*.json``, loaded by
 ``medcite.agent.verification``).
 
 ``gather.json`` loads into :class:`GatherRules`, which rejects unknown keys, unknown tool names and
@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from medcite.core.evidence import Trend
 from medcite.core.resources import load_lines, load_typed
 from medcite.tools.fhir.langchain_tools import TOOL_ARGS
 
@@ -154,55 +153,3 @@ class QuestionRules(_Rule):
 def question_rules() -> QuestionRules:
     """The question kinds, validated (a mistake in the file is a ``ConfigError`` naming it)."""
     return load_typed(__package__, "questions.json", QuestionRules)
-
-
-ConditionState = Literal["active", "not_active"]
-
-
-def _counted(pattern: re.Pattern[str]) -> re.Pattern[str]:
-    if "count" not in pattern.groupindex:
-        raise ValueError(f"pattern {pattern.pattern!r} has no (?P<count>...) group")
-    return pattern
-
-
-class CountWords(_Rule):
-    """How a sentence states a count of medication orders: the number in a ``count`` group."""
-
-    patterns: tuple[Annotated[re.Pattern[str], BeforeValidator(_compiled), AfterValidator(_counted)], ...] = Field(
-        min_length=1
-    )
-    number_words: dict[str, int]
-
-    def stated(self, text: str) -> int | None:
-        """The first count ``text`` states, or None."""
-        found = [m for p in self.patterns if (m := p.search(text))]
-        if not found:
-            return None
-        word = min(found, key=lambda m: m.start()).group("count").lower()
-        return int(word) if word.isdigit() else self.number_words.get(word)
-
-
-class AnswerWords(_Rule):
-    """Words that state a condition's status, a trend's direction or a count (``rules/answer_words.json``), in
-    the order that breaks ties."""
-
-    condition: dict[ConditionState, Patterns]
-    trend: dict[Trend, Patterns]
-    count: CountWords
-
-    @model_validator(mode="after")
-    def _every_state(self) -> AnswerWords:
-        for name, table, wanted in (
-            ("condition", self.condition, {"active", "not_active"}),
-            ("trend", self.trend, {"rising", "falling", "stable"}),
-        ):
-            missing = wanted - set(table)
-            if missing:
-                raise ValueError(f"{name} lacks {sorted(missing)}")
-        return self
-
-
-@cache
-def answer_words() -> AnswerWords:
-    """The answer words, validated (a mistake in the file is a ``ConfigError`` naming it)."""
-    return load_typed(__package__, "answer_words.json", AnswerWords)
