@@ -33,10 +33,10 @@ from medcite.core.evidence import (
     MedicationFact,
     ObservationFact,
     Reading,
-    values_text,
 )
 from medcite.core.vocabulary import normalize_name
 from medcite.tools.fhir.lookups import status_codes
+from medcite.tools.fhir.observation_values import short_text
 
 MAX_CONDITIONS = 3
 _TRAILING_TAG = ("disorder", "finding", "situation", "morphologic abnormality", "procedure", "event")
@@ -122,7 +122,7 @@ def _observation(w: RecordAnswerWording, item: Asked, found: list[Evidence]) -> 
     key, fact = max(readings, key=lambda r: (r[1].effective or "", -readings.index(r)))
     o = w.observation
     name = fact.code.display or "result"
-    value, date = values_text(fact.values), fact.effective or "an unrecorded date"
+    value, date = short_text(fact.values), fact.effective or "an unrecorded date"
     previous = fact.earlier[0] if fact.earlier else None
     if isinstance(item, TrendOf):
         return _trend(w, item, key, fact, previous)
@@ -142,7 +142,7 @@ def _observation(w: RecordAnswerWording, item: Asked, found: list[Evidence]) -> 
 
 
 def _reading_text(reading: Reading) -> str:
-    return reading.short_text or values_text(reading.values)
+    return reading.short_text or short_text(reading.values)
 
 
 def _trend_words(w: RecordAnswerWording, fact: ObservationFact) -> str:
@@ -162,7 +162,7 @@ def _trend(
 ) -> RecordAnswer:
     o = w.observation
     name = fact.code.display or "result"
-    reading = {"name": name, "value": values_text(fact.values), "date": fact.effective or "an unrecorded date"}
+    reading = {"name": name, "value": short_text(fact.values), "date": fact.effective or "an unrecorded date"}
     if previous is None:
         return _one(item.kind, o.trend_single.format(**reading, cite=cite([key])), [key])
     pair = {
