@@ -170,13 +170,15 @@ class RecordAnswerWording(_Templates):
     labels: Labels
     fallback: FallbackWording
     absent: str
+    undated: str = Field(min_length=1, description="said for a date the record does not give")
+    unnamed: str = Field(min_length=1, description="said for an entry the record gives no name or code")
     observation: ObservationWording
     condition: ConditionWording
     medications: MedicationWording
     allergies: AllergyWording
     encounter: EncounterWording
 
-    allowed: ClassVar[dict[str, set[str]]] = {"absent": {"what", "cite"}}
+    allowed: ClassVar[dict[str, set[str]]] = {"absent": {"what", "cite"}, "undated": set(), "unnamed": set()}
     cited: ClassVar[frozenset[str]] = frozenset({"absent"})
 
 

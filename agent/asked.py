@@ -112,11 +112,3 @@ Asked = Annotated[
 AskedKind = Literal[
     "latest_value", "trend", "is_recorded", "condition_status", "active_medications", "allergies", "last_encounter"
 ]
-
-
-class AskedList(BaseModel):
-    """The asked items of one question, in the order the question names them."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    items: list[Asked] = Field(default_factory=list)

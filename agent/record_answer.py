@@ -27,6 +27,7 @@ from medcite.core.citation_keys import bracket
 from medcite.core.evidence import (
     AbsenceFact,
     AllergyFact,
+    Code,
     ConditionFact,
     EncounterFact,
     Evidence,
@@ -64,6 +65,11 @@ class RecordAnswer(BaseModel):
 
 def cite(keys: Iterable[str]) -> str:
     return " ".join(bracket(k) for k in keys)
+
+
+def _name(w: RecordAnswerWording, code: Code) -> str:
+    """The name the record gives, else its code, else the wording for an unnamed entry."""
+    return code.display or code.code or w.unnamed
 
 
 def compose_all(asked: Iterable[Asked], evidence: Mapping[str, Evidence]) -> list[RecordAnswer]:
@@ -121,8 +127,8 @@ def _observation(w: RecordAnswerWording, item: Asked, found: list[Evidence]) -> 
     # The newest day wins; within a day the search's order (newest first) decides.
     key, fact = max(readings, key=lambda r: (r[1].effective or "", -readings.index(r)))
     o = w.observation
-    name = fact.code.display or "result"
-    value, date = short_text(fact.values), fact.effective or "an unrecorded date"
+    name = _name(w, fact.code)
+    value, date = short_text(fact.values), fact.effective or w.undated
     previous = fact.earlier[0] if fact.earlier else None
     if isinstance(item, TrendOf):
         return _trend(w, item, key, fact, previous)
@@ -131,7 +137,7 @@ def _observation(w: RecordAnswerWording, item: Asked, found: list[Evidence]) -> 
     if previous is not None:
         clause = o.previous.format(
             value=_reading_text(previous),
-            date=previous.date or "an unrecorded date",
+            date=previous.date or w.undated,
             cite=cite([previous.key]),
             trend=o.trend.format(trend=_trend_words(w, fact)) if fact.trend else "",
         )
@@ -161,15 +167,15 @@ def _trend(
     w: RecordAnswerWording, item: Asked, key: str, fact: ObservationFact, previous: Reading | None
 ) -> RecordAnswer:
     o = w.observation
-    name = fact.code.display or "result"
-    reading = {"name": name, "value": short_text(fact.values), "date": fact.effective or "an unrecorded date"}
+    name = _name(w, fact.code)
+    reading = {"name": name, "value": short_text(fact.values), "date": fact.effective or w.undated}
     if previous is None:
         return _one(item.kind, o.trend_single.format(**reading, cite=cite([key])), [key])
     pair = {
         **reading,
         "cite": cite([key]),
         "previous_value": _reading_text(previous),
-        "previous_date": previous.date or "an unrecorded date",
+        "previous_date": previous.date or w.undated,
         "previous_cite": cite([previous.key]),
     }
     if not fact.trend:
@@ -240,7 +246,7 @@ def _medications(w: RecordAnswerWording, found: list[Evidence]) -> RecordAnswer 
         return None
     items = m.separator.join(
         m.item.format(
-            name=fact.code.display or "unnamed medication",
+            name=_name(w, fact.code),
             details=m.details.format(dosage=fact.dosage) if fact.dosage else "",
             cite=cite([key]),
         )
@@ -264,7 +270,7 @@ def _allergy_item(w: RecordAnswerWording, key: str, fact: AllergyFact) -> str:
     if fact.reactions:
         parts.append(a.reactions.format(reactions=", ".join(fact.reactions)))
     details = a.details.format(parts="; ".join(parts)) if parts else ""
-    return a.item.format(name=fact.code.display or "unnamed substance", details=details, cite=cite([key]))
+    return a.item.format(name=_name(w, fact.code), details=details, cite=cite([key]))
 
 
 def _allergies(w: RecordAnswerWording, found: list[Evidence]) -> RecordAnswer | None:
@@ -293,11 +299,11 @@ def _encounter(w: RecordAnswerWording, item: LastEncounter, found: list[Evidence
     if not visits:
         return None
     key, fact = max(visits, key=lambda v: (v[1].start or "", -visits.index(v)))
-    start = fact.start or "an unrecorded date"
+    start = fact.start or w.undated
     span = e.span.format(start=start, end=fact.end) if fact.end and fact.end != fact.start else start
-    kind = fact.code.display or "unnamed encounter type"
+    kind = _name(w, fact.code)
     if item.label:
         text = e.of_class.format(label=item.label, span=span, cite=cite([key]), type=kind)
     else:
-        text = e.any.format(span=span, cite=cite([key]), type=kind, encounter_class=fact.encounter_class or "unknown")
+        text = e.any.format(span=span, cite=cite([key]), type=kind, encounter_class=fact.encounter_class or w.unnamed)
     return _one(item.kind, text, [key])
