@@ -3,8 +3,8 @@
 1. the model's verified sentences, when they cite what the record answers rest on; the record answers back
    them (``model``);
 2. the answers rendered from the record, for the question kinds the planner recognises (``record``);
-3. the model's abstention, when every search matched to the question came back empty: the empty searches are
-   cited with it (``abstention``);
+3. the model's abstention, which the verifier kept because what it names was searched in vain: the empty
+   searches matched to the question are cited with it (``abstention``);
 4. otherwise no answer: one sentence saying why, and only the record entries matched to the question
    (``fallback``).
 """
@@ -67,9 +67,9 @@ def choose_answer(
         flags = _replaced(kept, records)
     if records:
         return Chosen("record", _blocks((labels.record, backing)), backing, flags)
-    matched = [evidence[k] for k in matched_keys if k in evidence]
-    if kept and not verified and matched and all(isinstance(e.fact, AbsenceFact) for e in matched):
-        searched = [_absent_sentence(e) for e in matched]
+    if kept and not verified:  # the verifier keeps an abstention only when what it names was searched in vain
+        empty = [evidence[k] for k in matched_keys if k in evidence and isinstance(evidence[k].fact, AbsenceFact)]
+        searched = [_absent_sentence(e) for e in empty]
         return Chosen("abstention", _blocks((labels.abstention, model), (labels.record, searched)), model + searched)
     return _fallback(evidence, matched_keys)
 

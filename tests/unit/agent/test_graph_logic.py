@@ -184,6 +184,14 @@ def test_an_abstention_backed_by_empty_searches_is_an_abstention_not_a_fallback(
     assert answer.text.startswith(LABELS.abstention)
 
 
+def test_an_abstention_about_one_empty_search_is_an_abstention_too(tmp_path: Path) -> None:
+    assert EGFR and not facts.observations(SOURCE, PID, "creatinine")  # the kidney rule finds one, not the other
+    assistant, _ = bot(["No creatinine results are recorded for him."], tmp_path, max_steps=0)
+    answer = assistant.ask("How are his kidneys?")
+    assert (answer.basis, answer.fallback) == ("abstention", False) and answer.checks[0].status == "abstention"
+    assert [k for s in answer.sentences for k in s.keys] == ["none:observations-creatinine"]
+
+
 def test_an_abstention_the_record_contradicts_is_replaced(tmp_path: Path) -> None:
     patria = open_source(OTHER_BUNDLE)
     (pid,) = patria.patient_ids()
