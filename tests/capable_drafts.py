@@ -2,7 +2,9 @@
 GPT-4 class) writes for each task, correct or wrong, cited the way such models cite.
 
 ``correct_factory`` and ``wrong_factory`` plug into the evaluation like any system:
-``python -m medcite eval fhir --agent tests.capable_drafts:correct_factory --run-name capable-correct``.
+``python -m medcite eval fhir --agent tests.capable_drafts:correct_factory --run-name capable-correct``;
+``unverified_factory`` is the other end: a model whose draft never verifies (an uncited sentence), so every
+answer is the one rendered from the record or none.
 The drafts are written from the task's gold (the model's knowledge is the test's); what is measured is the
 graph's handling of them: verification, and whether the model's answer leads or the record's replaces it.
 """
@@ -63,7 +65,10 @@ def draft(task: FhirTask, wrong: bool = False) -> str:
     return f"Comparing the two most recent measurements, the patient's {name} is {direction} {cite}."
 
 
-def _factory(wrong: bool) -> Callable[[Any], Callable[[FhirTask], Answer]]:
+UNCITED = "The patient is doing well overall and the record looks reassuring."
+
+
+def _factory(wrong: bool, uncited: bool = False) -> Callable[[Any], Callable[[FhirTask], Answer]]:
     def factory(env: Any) -> Callable[[FhirTask], Answer]:
         settings = env.settings.with_(max_steps=0) if env.settings else Settings.from_env(max_steps=0)
         sources: dict[Path, Any] = {}
@@ -72,7 +77,7 @@ def _factory(wrong: bool) -> Callable[[Any], Callable[[FhirTask], Answer]]:
             from medcite.tools.fhir import open_source
 
             source = sources.setdefault(task.bundle, open_source(task.bundle, settings))
-            model = CapableScriptedChatModel(outputs=[draft(task, wrong)])
+            model = CapableScriptedChatModel(outputs=[UNCITED if uncited else draft(task, wrong)])
             bot = Assistant(
                 source=source,
                 patient_id=task.patient_id,
@@ -90,3 +95,4 @@ def _factory(wrong: bool) -> Callable[[Any], Callable[[FhirTask], Answer]]:
 
 correct_factory = _factory(wrong=False)
 wrong_factory = _factory(wrong=True)
+unverified_factory = _factory(wrong=False, uncited=True)
