@@ -85,6 +85,28 @@ class SentenceCheck(BaseModel):
         return self.model_copy(update={"sentence": f"(removed, {len(self.sentence)} characters)"})
 
 
+AnswerBasis = Literal["model", "record", "abstention", "fallback", "summary"]
+BASIS_TITLES: dict[str, str] = {
+    "model": "Model answer, verified against the record",
+    "record": "Answer rendered from the record (not written by the model)",
+    "abstention": "The record holds no answer",
+    "fallback": "No answer",
+    "summary": "Summary",
+}
+ORIGIN_TAGS: dict[str, str] = {"model": "model-written, verified", "record": "from the record"}
+SentenceOrigin = Literal["model", "record"]
+
+
+class AnswerSentence(BaseModel):
+    """One sentence of an answer and who wrote it: the model (and it passed verification) or medcite, rendered
+    from the typed record facts it cites."""
+
+    text: str
+    keys: list[str] = Field(default_factory=list)
+    origin: SentenceOrigin
+    abstention: bool = Field(default=False, description="a model sentence saying the record does not hold it")
+
+
 class Section(BaseModel):
     """A facts section of a summary, rendered from the record (never from the model)."""
 
@@ -105,6 +127,15 @@ class Answer(BaseModel):
     synopsis: str | None = Field(default=None, description="the verified model sentences, as plain text")
     fallback: bool = Field(
         default=False, description="no model sentence verified: the text lists record entries, not an answer"
+    )
+    basis: AnswerBasis | None = Field(
+        default=None,
+        description="model: the model's verified answer leads (a record answer may back it); record: rendered from "
+        "the record, not model-written; abstention: the model's abstention, backed by cited empty searches; "
+        "fallback: no answer, the matched record entries are listed; summary: a summary",
+    )
+    sentences: list[AnswerSentence] = Field(
+        default_factory=list, description="the answer's sentences, each with its origin"
     )
     patient_id: str | None = None
     care_gaps: CareGapReport | None = Field(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from medcite.agent.answer import Citation, Flag
+from medcite.agent.answer import BASIS_TITLES, ORIGIN_TAGS, Answer, Citation, Flag
 from medcite.core.safe_text import html_text
 
 
@@ -72,3 +72,20 @@ def flags_html(flags: list[Flag]) -> str:
         for f in flags
     )
     return f"<b>Uncertainty flags</b><ul>{items}</ul>" if flags else "<b>No uncertainty flags.</b>"
+
+
+ORIGIN_COLOURS = {"model": "#1a7f37", "record": "#0969da"}
+
+
+def answer_html(answer: Answer) -> str:
+    """The answer's title (how it was made), then each of its sentences with a tag naming its origin (an answer
+    without sentences, a fallback or a summary, is shown from its escaped Markdown instead)."""
+    title = f"<b>{html_text(BASIS_TITLES.get(answer.basis or '', 'Answer'))}</b>"
+    tagged = []
+    for s in answer.sentences:
+        badge = (
+            f"<span style='background:{ORIGIN_COLOURS[s.origin]};color:white;border-radius:4px;padding:0 4px'>"
+            f"<small>{html_text(ORIGIN_TAGS[s.origin])}</small></span>"
+        )
+        tagged.append(f"<p>{badge} {html_text(s.text)}</p>")
+    return title + "".join(tagged)

@@ -38,6 +38,8 @@ class AgentState(TypedDict, total=False):
     scope: str  # the (source, patient) this conversation belongs to; never changes within a thread
     evidence: Annotated[EvidenceMap, merge_evidence]
     turn_keys: list[str]  # evidence gathered for the current question, in order
+    asked: list[dict[str, Any]]  # the recognised question kinds (asked.Asked) with the keys their calls returned
+    matched_keys: list[str]  # evidence of the calls planned for what the question names
     expected: dict[str, list[str]]  # data the question needs that came back empty → searched calls
     guideline_query: str | None
     flags: Annotated[list[dict[str, Any]], add_flags]

@@ -3,7 +3,8 @@
 Any object with a ``text`` attribute plugs in (the agent's ``Answer`` does): citation keys are read
 from ``citation_keys``, ``cited_keys()`` or ``citations[*].key`` and from the text's inline
 ``[key]`` markers; flags from ``flags`` (strings, or objects rendered with ``str``); ``fallback`` (a bool:
-the text lists record entries instead of an answer) from ``fallback`` where the object has it.
+the text lists record entries instead of an answer) from ``fallback`` and ``basis`` (how the answer was made,
+e.g. ``model`` or ``record``: recorded with the result, never scored) from ``basis`` where the object has them.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ class EvalAnswer(BaseModel):
     citation_keys: list[str] = Field(default_factory=list)
     flags: list[str] = Field(default_factory=list)
     fallback: bool = Field(default=False, description="the system marked the text as a list of record entries")
+    basis: str | None = Field(
+        default=None, description="how the system made the answer (the agent: model, record, abstention, fallback)"
+    )
 
 
 def inline_keys(text: str) -> list[str]:
@@ -62,11 +66,18 @@ def to_eval_answer(obj: object) -> EvalAnswer:
     text = str(obj.text)
     keys = list(dict.fromkeys([*_explicit_keys(obj), *inline_keys(text)]))
     flags = [str(f) for f in getattr(obj, "flags", None) or []]
-    return EvalAnswer(text=text, citation_keys=keys, flags=flags, fallback=_fallback(obj))
+    return EvalAnswer(text=text, citation_keys=keys, flags=flags, fallback=_fallback(obj), basis=_basis(obj))
 
 
 def _fallback(obj: object) -> bool:
     value = getattr(obj, "fallback", False)
     if not isinstance(value, bool):
         raise TypeError(f"an answer's 'fallback' must be a bool, got {type(value).__name__}")
+    return value
+
+
+def _basis(obj: object) -> str | None:
+    value = getattr(obj, "basis", None)
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"an answer's 'basis' must be a string, got {type(value).__name__}")
     return value

@@ -211,3 +211,13 @@ class ObedientScriptedChatModel(PromptedToolChatModel):
                 out.append(f"{body} {d.value} [{key}].")
         out += [f"{line_body} [{line_key}]." for line_key, line_body in lines[:4]]
         return "\n".join(out)
+
+
+class CapableScriptedChatModel(FakeScriptedChatModel):
+    """Stands for a capable model (MedGemma 27B, GPT-4 class) in graph tests: replies with the drafts it is given,
+    written the way such models write cited answers. The draft's content is the test's; the graph's handling of it
+    (verification, which answer leads) is what is tested."""
+
+    @property
+    def _llm_type(self) -> str:
+        return "capable-scripted"

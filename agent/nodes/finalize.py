@@ -1,4 +1,5 @@
-"""finalize: the typed Answer — verified text (or a cited fallback), sections, citations, flags, trace id."""
+"""finalize: the typed Answer — the model's verified answer, the answer rendered from the record, a backed
+abstention or a smaller fallback (``answer_choice``); summary sections, citations, flags, trace id."""
 
 from __future__ import annotations
 
@@ -6,32 +7,22 @@ from typing import Any
 
 from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
+from pydantic import TypeAdapter
 
-from medcite.agent.answer import Answer, Flag, Section
+from medcite.agent.answer import Answer, Flag, Section, SentenceCheck
+from medcite.agent.answer_choice import Chosen, choose_answer
+from medcite.agent.asked import Asked
 from medcite.agent.citations import resolve
 from medcite.agent.context import AgentContext
 from medcite.agent.nodes.common import audited
 from medcite.agent.prompts import load_prompt
 from medcite.agent.state import AgentState, checks_of, evidence_of, flags_of
 from medcite.core.citation_keys import citation_keys
-from medcite.core.evidence import CareGapFact, Evidence, GuidelineFact
+from medcite.core.evidence import Evidence, GuidelineFact
 from medcite.core.safe_text import markdown_cited, markdown_text
 from medcite.tools.caregaps import CareGapReport
 
-FALLBACK_LINES = 12
-
-
-def _fallback(items: list[Evidence]) -> str:
-    """Markdown: the cited record lines gathered for the question, when no model sentence verified; care-gap
-    statuses first (they answer the question that asked for them)."""
-    relevant = [e for e in items if not e.key.startswith("Patient/")] or items
-    relevant = sorted(relevant, key=lambda e: not isinstance(e.fact, CareGapFact))
-    lines = [f"- {markdown_cited(e.text)}" for e in relevant[:FALLBACK_LINES]]
-    return (
-        "\n".join([load_prompt("fallback"), *lines])
-        if lines
-        else load_prompt("incomplete").format(reason="no evidence was found for this question.")
-    )
+_ASKED = TypeAdapter(list[Asked])
 
 
 def _snapshots(cited: list[Evidence]) -> list[str]:
@@ -49,9 +40,9 @@ def _sections(state: AgentState, evidence: dict[str, Evidence]) -> list[Section]
     return out
 
 
-def _markdown(answer: Answer, kept: str, fallback: str) -> str:
-    """The answer as Markdown: verified model sentences and record lines escaped, never active markup."""
-    text = "\n".join(filter(None, [markdown_cited(kept), fallback]))
+def _markdown(answer: Answer, text: str) -> str:
+    """The answer as Markdown (``text``: the chosen answer, escaped), with a summary's sections; never active
+    markup."""
     if not answer.sections:
         return text or load_prompt("no_synopsis")
     patient = markdown_text(answer.patient_id or "")
@@ -62,32 +53,39 @@ def _markdown(answer: Answer, kept: str, fallback: str) -> str:
     return "\n".join(parts).rstrip()
 
 
+def _summary(checks: list[SentenceCheck]) -> Chosen:
+    """A summary's synopsis: the kept sentences of the model's draft (the sections come from the record)."""
+    kept = " ".join(c.sentence for c in checks if c.kept).strip()
+    flags = []
+    if not any(c.status == "verified" for c in checks):
+        note = "no sentence of the model's draft could be verified against the evidence"
+        flags.append(Flag(kind="incomplete", reason=note))
+    return Chosen("summary", kept, flags=flags, markdown=markdown_cited(kept))
+
+
 @audited("finalize")
 def finalize(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     ctx = runtime.context
     evidence = evidence_of(state)
-    turn = list(evidence_of(state, state.get("turn_keys", [])).values())
-    checks = checks_of(state)
-    flags = flags_of(state)
-    raised: list[Flag] = []
-    kept = " ".join(c.sentence for c in checks if c.kept).strip()
     summarize = state.get("mode") == "summarize"
-    fallback = not any(c.status == "verified" for c in checks)
-    listed = ""
-    if fallback:
-        note = "no sentence of the model's draft could be verified against the evidence"
-        raised.append(Flag(kind="incomplete", reason=note))
-        flags.append(raised[-1])
-        listed = _fallback(turn) if not summarize else ""
+    checks = checks_of(state)
+    if summarize:
+        chosen = _summary(checks)
+    else:
+        asked = _ASKED.validate_python(state.get("asked") or [])
+        chosen = choose_answer(checks, asked, evidence, state.get("matched_keys") or [])
+    flags = flags_of(state) + chosen.flags
     sections = _sections(state, evidence) if summarize else []
-    keys = citation_keys(f"{kept} {listed}") + [k for s in sections for line in s.lines for k in citation_keys(line)]
+    keys = citation_keys(chosen.text) + [k for s in sections for line in s.lines for k in citation_keys(line)]
     citations = resolve(keys, evidence)
     report = state.get("care_gaps")
     answer = Answer(
         question=state["question"],
         text="",
-        synopsis=kept if summarize else None,
-        fallback=fallback and not summarize,
+        synopsis=chosen.text if summarize else None,
+        fallback=chosen.basis == "fallback",
+        basis=chosen.basis,
+        sentences=chosen.sentences,
         citations=citations,
         corpus_snapshots=_snapshots([evidence[c.key] for c in citations]),
         care_gaps=CareGapReport.model_validate(report) if summarize and report else None,
@@ -98,10 +96,12 @@ def finalize(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, 
         model=str(getattr(ctx.model, "model_name", "") or type(ctx.model).__name__),
         trace_id=ctx.audit.trace_id if ctx.audit else "",
     )
-    answer.text = _markdown(answer, kept, listed)
-    ctx.log("answer", text=answer.text, flags=[str(f) for f in flags], citations=answer.cited_keys())
+    answer.text = _markdown(answer, chosen.markdown)
+    ctx.log(
+        "answer", text=answer.text, basis=answer.basis, flags=[str(f) for f in flags], citations=answer.cited_keys()
+    )
     return {
         "answer": answer.model_dump(mode="json"),
-        "flags": [f.model_dump() for f in raised],
+        "flags": [f.model_dump() for f in chosen.flags],
         "messages": [AIMessage(content=answer.text)],
     }

@@ -12,7 +12,7 @@ from medcite.agent.answer import Flag
 from medcite.agent.context import AgentContext
 from medcite.agent.flags import retrieval_flags
 from medcite.agent.nodes.common import audited, run_tool
-from medcite.agent.planner import plan_question, summary_k_per_problem, summary_problems
+from medcite.agent.planner import PlannedCall, plan_question, summary_k_per_problem, summary_problems
 from medcite.agent.problem_links import missing_linked_results
 from medcite.agent.safety import REMOVED, neutralize, neutralize_evidence, neutralize_report
 from medcite.agent.state import AgentState, dump_evidence
@@ -38,6 +38,9 @@ class _Record:
     sections: list[dict[str, Any]] = field(default_factory=list)  # summaries: [{"title", "keys"}]
     problems: list[str] = field(default_factory=list)  # summaries: active problems to look guidelines up for
     care_gaps: CareGapReport | None = None
+    asked: list[dict[str, Any]] = field(default_factory=list)  # recognised question kinds, with their keys
+    matched_keys: list[str] = field(default_factory=list)  # evidence of the calls planned for what it names
+
 
 
 def _population(report: CareGapReport | None) -> Population | None:
@@ -74,6 +77,7 @@ def _record_evidence(ctx: AgentContext, state: AgentState) -> _Record:
     plan = plan_question(state["question"])
     out.guideline_queries = [plan.guideline_query] if plan.guideline_query else []
     out.guideline_k = plan.guideline_k
+    returned: dict[str, list[str]] = {}
     for call in plan.calls:
         found, problem = run_tool(ctx, call.tool, call.args)
         if problem:
@@ -81,6 +85,13 @@ def _record_evidence(ctx: AgentContext, state: AgentState) -> _Record:
         if call.expects and found and all(isinstance(e.fact, AbsenceFact) for e in found):
             out.expected.setdefault(call.expects, []).append(call.signature())
         out.items += found
+        returned[call.signature()] = [e.key for e in found]
+        if call.matched:
+            out.matched_keys += [e.key for e in found if e.key not in out.matched_keys]
+    for item in plan.asked:
+        signatures = [PlannedCall(tool=tool, args=args).signature() for tool, args in item.calls()]
+        keys = [k for signature in signatures for k in returned.get(signature, [])]
+        out.asked.append(item.model_copy(update={"keys": tuple(dict.fromkeys(keys))}).model_dump(mode="json"))
     return out
 
 
@@ -131,6 +142,8 @@ def gather(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, An
     return {
         "sections": record.sections,
         "care_gaps": record.care_gaps.model_dump(mode="json") if record.care_gaps else {},
+        "asked": record.asked,
+        "matched_keys": list(dict.fromkeys([*record.matched_keys, *(e.key for e in guidelines)])),
         "evidence": dump_evidence(items),
         "turn_keys": keys,
         "expected": record.expected,

@@ -11,8 +11,10 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from medcite.agent.assistant import Assistant
 from medcite.agent.models import load_chat_model
 from medcite.agent.prompts import load_prompt
+from medcite.cli.answer_view import FORMATS, AnswerFormat, default_format, print_answer
 from medcite.cli.common import add_as_of_option, add_model_options, open_reported, settings_from_args
 from medcite.core.disclaimer import DISCLAIMER
+from medcite.core.errors import InputError
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -23,7 +25,12 @@ def _common(p: argparse.ArgumentParser) -> None:
         help="conversation id (turns with one id share memory; default: one conversation per source and patient)",
     )
     p.add_argument("--no-guidelines", action="store_true", help="skip guideline retrieval")
-    p.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="terminal (styled, the default on a terminal), md (Markdown, the default in pipes and files) or json",
+    )
+    p.add_argument("--json", action="store_true", help="the same as --format json")
     add_as_of_option(p)
     add_model_options(p)
 
@@ -37,6 +44,13 @@ def register(sub: Any) -> None:
     c: argparse.ArgumentParser = sub.add_parser("chat", help="chat in the terminal (empty line or Ctrl-D ends)")
     _common(c)
     c.set_defaults(func=run_chat)
+
+
+def _format(args: argparse.Namespace) -> AnswerFormat:
+    chosen: AnswerFormat | None = args.format
+    if args.json and chosen not in (None, "json"):
+        raise InputError(f"--json and --format {chosen} ask for two formats; give one")
+    return "json" if args.json else chosen or default_format()
 
 
 def _assistant(args: argparse.Namespace) -> Assistant:
@@ -58,14 +72,17 @@ def run_ask(args: argparse.Namespace) -> int:
         for chunk in model.stream(messages):
             sys.stdout.write(str(chunk.content))
             sys.stdout.flush()
-        print(f"\n\n_{DISCLAIMER} (unverified model output)_")
+        note = f"{DISCLAIMER} (unverified model output)"
+        print(f"\n\n{note}" if default_format() == "terminal" else f"\n\n_{note}_")
         return 0
+    fmt = _format(args)
     answer = _assistant(args).ask(args.question, thread_id=args.thread)
-    print(answer.model_dump_json(indent=2) if args.json else answer.to_markdown())
+    print_answer(answer, fmt)
     return 0
 
 
 def run_chat(args: argparse.Namespace) -> int:
+    fmt = _format(args)
     bot = _assistant(args)
     print(f"medcite chat — {DISCLAIMER}\nAsk a question (empty line ends).")
     while True:
@@ -76,5 +93,5 @@ def run_chat(args: argparse.Namespace) -> int:
         if not question:
             break
         answer = bot.ask(question, thread_id=args.thread)
-        print(answer.model_dump_json(indent=2) if args.json else answer.to_markdown())
+        print_answer(answer, fmt)
     return 0

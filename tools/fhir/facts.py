@@ -75,12 +75,19 @@ _WINDOW_KINDS = {
 }
 
 
-def nothing_in_window(resource_type: str, since: date | None = None, until: date | None = None) -> Evidence:
-    """Nothing of ``resource_type`` ('entries': nothing at all) in the window."""
+def nothing_in_window(
+    resource_type: str, since: date | None = None, until: date | None = None, encounter_class: str | None = None
+) -> Evidence:
+    """Nothing of ``resource_type`` ('entries': nothing at all) in the window (of one encounter class)."""
     kind = _WINDOW_KINDS[resource_type]
     words, slug = window_words(since, until)
-    searched = ("every dated resource" if resource_type == "entries" else resource_type) + (words or ", all dates")
-    return absent(resource_type if resource_type != "entries" else "any", kind + words, searched, kind, *slug)
+    searched = ("every dated resource" if resource_type == "entries" else resource_type) + (
+        f", class {encounter_class}" if encounter_class else ""
+    )
+    searched += words or ", all dates"
+    what = (f"{encounter_class} " if encounter_class else "") + kind + words
+    rtype = resource_type if resource_type != "entries" else "any"
+    return absent(rtype, what, searched, kind, encounter_class, *slug)
 
 
 def no_observations(code_or_name: str, since: date | None = None, until: date | None = None) -> Evidence:
@@ -168,9 +175,12 @@ def _recent(
     since: date | None,
     until: date | None,
     latest_n: int | None,
+    categories: tuple[str, ...] = (),
 ) -> list[Evidence]:
     """Resources of one type in the window, newest first (the latest ``latest_n`` when given)."""
-    found = _search(source, resource_type, patient_id, date_ge=since, date_le=until, newest_first=True)
+    found = _search(
+        source, resource_type, patient_id, categories=categories, date_ge=since, date_le=until, newest_first=True
+    )
     resolve = resolver(source)
     return [draw(r, resolve) for r in found[:latest_n]]
 
@@ -181,9 +191,12 @@ def encounters(
     since: date | None = None,
     until: date | None = None,
     latest_n: int | None = None,
+    encounter_class: str | None = None,
 ) -> list[Evidence]:
-    """Encounters in the window, newest first (the latest ``latest_n`` when given)."""
-    return _recent(source, patient_id, "Encounter", render.encounter, since, until, latest_n)
+    """Encounters in the window (of one class: ``EMER``, ``IMP``, ``AMB``, ...), newest first (the latest
+    ``latest_n`` when given)."""
+    classes = (encounter_class,) if encounter_class else ()
+    return _recent(source, patient_id, "Encounter", render.encounter, since, until, latest_n, classes)
 
 
 def procedures(

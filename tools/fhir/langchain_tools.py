@@ -55,6 +55,14 @@ class RecentArgs(_Window):
     latest_n: int = Field(default=10, ge=1, le=100, description="how many of the most recent to list")
 
 
+class EncounterArgs(RecentArgs):
+    encounter_class: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z]{2,12}$",
+        description="only this encounter class (v3 ActCode): AMB ambulatory, EMER emergency, IMP inpatient",
+    )
+
+
 class ObservationArgs(_Window):
     code_or_name: str = Field(
         min_length=1,
@@ -81,7 +89,7 @@ TOOL_ARGS: dict[str, type[BaseModel]] = {
     "list_medications": MedicationArgs,
     "list_allergies": AllergyArgs,
     "list_immunizations": WindowArgs,
-    "list_encounters": RecentArgs,
+    "list_encounters": EncounterArgs,
     "list_procedures": RecentArgs,
     "search_observations": ObservationArgs,
     "latest_results": LatestResultsArgs,
@@ -124,9 +132,12 @@ def make_fhir_tools(source: FhirSource, patient_id: str, as_of: date | None = No
         found = facts.immunizations(source, pid, since, until)
         return _answer(found, facts.nothing_in_window("Immunization", since, until))
 
-    def list_encounters(since: date | None = None, until: date | None = None, latest_n: int = 10) -> ToolResult:
-        found = facts.encounters(source, pid, since, until, latest_n)
-        return _answer(found, facts.nothing_in_window("Encounter", since, until))
+    def list_encounters(
+        since: date | None = None, until: date | None = None, latest_n: int = 10, encounter_class: str | None = None
+    ) -> ToolResult:
+        klass = encounter_class.upper() if encounter_class else None
+        found = facts.encounters(source, pid, since, until, latest_n, klass)
+        return _answer(found, facts.nothing_in_window("Encounter", since, until, klass))
 
     def list_procedures(since: date | None = None, until: date | None = None, latest_n: int = 10) -> ToolResult:
         found = facts.procedures(source, pid, since, until, latest_n)
@@ -152,7 +163,7 @@ def make_fhir_tools(source: FhirSource, patient_id: str, as_of: date | None = No
         (list_medications, "The patient's medication prescriptions by status, with dosage."),
         (list_allergies, "The patient's allergies and intolerances, with criticality and reactions."),
         (list_immunizations, "The patient's immunizations in a date window, newest first."),
-        (list_encounters, "The patient's most recent encounters (visits) in a date window."),
+        (list_encounters, "The patient's most recent encounters (visits) in a date window, of one class or all."),
         (list_procedures, "The patient's most recent procedures in a date window."),
         (search_observations, "Lab results and vital signs for one LOINC code or name, newest first, with trend."),
         (latest_results, "The latest value of every lab result and vital sign, with trend."),

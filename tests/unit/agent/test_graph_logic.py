@@ -12,19 +12,27 @@ from langchain_core.messages import AIMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from pydantic import Field
 
+from medcite.agent.answer_templates import record_wording
 from medcite.agent.assistant import Assistant
 from medcite.core.errors import InputError
 from medcite.core.evidence import ObservationFact
+from medcite.core.safe_text import markdown_cited
 from medcite.core.settings import Settings
 from medcite.tools.fhir import facts, open_source
 from tests.conftest import SYNTHEA_DIR
-from tests.fakes import FakeScriptedChatModel
+from tests.fakes import CapableScriptedChatModel, FakeScriptedChatModel
 
 BUNDLE = SYNTHEA_DIR / "Edward_Gulgowski_43481611-2459-44f5-ab20-4b142dac160f.json"
 SOURCE = open_source(BUNDLE)
 PID = SOURCE.patient_ids()[0]
 EGFR = facts.observations(SOURCE, PID, "egfr", latest_n=5)  # newest first
 BP = facts.observations(SOURCE, PID, "blood pressure", latest_n=1)[0]
+LABELS = record_wording().labels
+OTHER_BUNDLE = SYNTHEA_DIR / "Patria_Schimmel_d2f8f862-3856-490d-b56f-98e0ed984b1e.json"
+
+
+def SETTINGS(tmp_path: Path) -> Settings:
+    return Settings.from_env(max_steps=0, data_dir=tmp_path)
 
 
 def bot(outputs: list[str], tmp_path: Path, max_steps: int = 2) -> tuple[Assistant, FakeScriptedChatModel]:
@@ -102,13 +110,112 @@ def test_planted_false_number_and_citation_are_caught(tmp_path: Path) -> None:
     assert any(f.reason.startswith("draft sentence 3 of 3 (53 characters) removed: cites 1 key") for f in answer.flags)
 
 
-def test_unverifiable_draft_falls_back_to_cited_record_lines(tmp_path: Path) -> None:
+def test_unverifiable_draft_gives_the_answer_rendered_from_the_record(tmp_path: Path) -> None:
     assistant, _ = bot(["He is perfectly healthy and needs nothing."], tmp_path, max_steps=0)
     answer = assistant.ask("What is the latest blood pressure?")
-    assert answer.fallback
+    assert (answer.basis, answer.fallback) == ("record", False)
     assert "perfectly healthy" not in answer.text
-    assert f"- [{BP.key}]" in answer.text
-    assert {"unverified_claim", "incomplete"} <= {f.kind for f in answer.flags}
+    (sentence,) = answer.sentences
+    assert sentence.origin == "record" and sentence.keys[0] == BP.key and f"on {BP.date} [{BP.key}]" in sentence.text
+    assert answer.text == f"{LABELS.record}\n{sentence.text}"
+    kinds = {f.kind for f in answer.flags}
+    assert "unverified_claim" in kinds and "incomplete" not in kinds
+
+
+def test_a_question_of_no_recognised_kind_falls_back_to_the_matched_entries_only(tmp_path: Path) -> None:
+    assistant, _ = bot(["He is perfectly healthy and needs nothing."], tmp_path, max_steps=0)
+    answer = assistant.ask("How are his kidneys?")
+    assert (answer.basis, answer.fallback, answer.sentences) == ("fallback", True, [])
+    head, *lines = answer.text.splitlines()
+    assert head == record_wording().fallback.with_entries
+    creatinine = facts.observations(SOURCE, PID, "creatinine", latest_n=5) or [facts.no_observations("creatinine")]
+    matched = [*EGFR, *creatinine]  # what the kidney rule searches (an empty search is its "none recorded" line)
+    assert lines == [f"- {markdown_cited(e.text)}" for e in matched][:12]  # record text escaped as Markdown
+    assert "Condition/" not in answer.text and "Patient/" not in answer.text  # gathered for every question, not matched
+    assert any(f.kind == "incomplete" for f in answer.flags)
+
+
+def test_a_capable_models_verified_answer_leads_and_the_record_answer_backs_it(tmp_path: Path) -> None:
+    latest, earlier = EGFR[0], EGFR[1]
+    assert isinstance(latest.fact, ObservationFact) and isinstance(earlier.fact, ObservationFact)
+    draft = (
+        f"His eGFR fell from {earlier.fact.values[0].text} on {earlier.date} "
+        f"to {latest.fact.values[0].text} on {latest.date} [{latest.key}]."
+    )
+    model = CapableScriptedChatModel(outputs=[draft])
+    answer = Assistant(
+        source=SOURCE, model=model, retriever=False, checkpointer=InMemorySaver(), settings=SETTINGS(tmp_path)
+    ).ask("What is his latest eGFR?")
+    assert answer.basis == "model" and [c.status for c in answer.checks] == ["verified"]
+    assert [s.origin for s in answer.sentences] == ["model", "record"]
+    record = answer.sentences[1]
+    assert record.keys == [latest.key, earlier.key] and latest.fact.values[0].text in record.text
+    text = answer.text
+    shown = [LABELS.model, markdown_cited(draft), LABELS.record, markdown_cited(record.text)]
+    assert [text.index(part) for part in shown] == sorted(text.index(part) for part in shown)
+
+
+HYPERTENSION = "Condition/0894e750-c11a-49d4-848d-cbd4873da9fa"
+
+
+@pytest.mark.parametrize("wrong", ["answers about another entry", "a value not in the record"])
+def test_a_capable_models_wrong_answer_is_replaced_by_the_record_answer(wrong: str, tmp_path: Path) -> None:
+    latest = EGFR[0]
+    if wrong == "answers about another entry":  # verifies, but does not rest on the eGFR the record answer cites
+        draft = f"He has had hypertension since 2011-03-27 [{HYPERTENSION}]."
+    else:
+        draft = f"His most recent eGFR was 41.2 mL/min/{{1.73_m2}} on {latest.date} [{latest.key}]."
+    model = CapableScriptedChatModel(outputs=[draft])
+    answer = Assistant(
+        source=SOURCE, model=model, retriever=False, checkpointer=InMemorySaver(), settings=SETTINGS(tmp_path)
+    ).ask("What is his latest eGFR?")
+    assert answer.basis == "record" and [s.origin for s in answer.sentences] == ["record"]
+    assert draft not in answer.text and answer.sentences[0].keys[0] == latest.key
+    removed = [f for f in answer.flags if f.kind == "removed_claim"]
+    if wrong == "answers about another entry":
+        assert answer.checks[0].status == "verified"
+        assert (
+            removed[-1].keys == [latest.key] and "replaced by the answer rendered from the record" in removed[-1].reason
+        )
+    else:
+        assert answer.checks[0].status != "verified" and "41.2" in removed[0].reason
+
+
+def test_an_abstention_backed_by_empty_searches_is_an_abstention_not_a_fallback(tmp_path: Path) -> None:
+    assert not facts.observations(SOURCE, PID, "hba1c") and not facts.observations(SOURCE, PID, "glucose")
+    assistant, _ = bot(["No HbA1c or glucose results are recorded for him."], tmp_path, max_steps=0)
+    answer = assistant.ask("Does he have diabetes?")  # the diabetes rule searches HbA1c and glucose
+    assert (answer.basis, answer.fallback) == ("abstention", False)
+    assert [(s.origin, s.abstention) for s in answer.sentences] == [
+        ("model", True),
+        ("record", False),
+        ("record", False),
+    ]
+    assert [k for s in answer.sentences for k in s.keys] == ["none:observations-hba1c", "none:observations-glucose"]
+    assert answer.text.startswith(LABELS.abstention)
+
+
+def test_an_abstention_about_one_empty_search_is_an_abstention_too(tmp_path: Path) -> None:
+    assert EGFR and not facts.observations(SOURCE, PID, "creatinine")  # the kidney rule finds one, not the other
+    assistant, _ = bot(["No creatinine results are recorded for him."], tmp_path, max_steps=0)
+    answer = assistant.ask("How are his kidneys?")
+    assert (answer.basis, answer.fallback) == ("abstention", False) and answer.checks[0].status == "abstention"
+    assert [k for s in answer.sentences for k in s.keys] == ["none:observations-creatinine"]
+
+
+def test_an_abstention_the_record_contradicts_is_replaced(tmp_path: Path) -> None:
+    patria = open_source(OTHER_BUNDLE)
+    (pid,) = patria.patient_ids()
+    latest = facts.observations(patria, pid, "hba1c")[0]
+    model = FakeScriptedChatModel(outputs=["No HbA1c result is recorded in the chart."])
+    answer = Assistant(
+        source=patria, model=model, retriever=False, checkpointer=InMemorySaver(), settings=SETTINGS(tmp_path)
+    ).ask("Is there an HbA1c on file?")
+    assert answer.basis == "record" and answer.sentences[0].text.startswith("Yes: the most recent ")
+    assert answer.sentences[0].keys[0] == latest.key
+    removed = [f for f in answer.flags if f.kind == "removed_claim"]
+    assert any("says no HbA1c is recorded, but the record has" in f.reason for f in removed)
+    assert not any("No HbA1c result" in f.reason for f in removed)  # a flag never quotes model text
 
 
 def test_missing_data_is_flagged(tmp_path: Path) -> None:
@@ -136,9 +243,6 @@ def test_flags_are_raised_once_and_start_afresh_each_turn(tmp_path: Path) -> Non
     assert len({(f.kind, f.reason) for f in first.flags}) == len(first.flags)
     second = assistant.ask("What conditions does he have now?", thread_id="t-flags")
     assert "removed_claim" not in {f.kind for f in second.flags}
-
-
-OTHER_BUNDLE = SYNTHEA_DIR / "Patria_Schimmel_d2f8f862-3856-490d-b56f-98e0ed984b1e.json"
 
 
 def test_memory_never_crosses_patients(tmp_path: Path) -> None:

@@ -74,3 +74,19 @@ def test_a_fallback_mark_must_be_a_bool() -> None:
 
     with pytest.raises(TypeError, match="fallback"):
         to_eval_answer(Loose(text="x", fallback="yes"))
+
+
+def test_the_basis_is_carried_and_must_be_a_string() -> None:
+    from medcite.agent.answer import Answer
+
+    record = Answer(question="q", text="No allergies or intolerances are recorded [none:allergies].", basis="record")
+    assert to_eval_answer(record).basis == "record"
+    assert to_eval_answer(AgentStyleAnswer(text="no such field")).basis is None
+
+    @dataclass
+    class Loose:
+        text: str
+        basis: int
+
+    with pytest.raises(TypeError, match="basis"):
+        to_eval_answer(Loose(text="x", basis=1))
