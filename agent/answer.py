@@ -51,6 +51,7 @@ class Citation(BaseModel):
     issuer: str | None = None
     url: str | None = None
     stale: bool = False
+    section: str | None = Field(default=None, description="for a note: the section cited")
     text: str = Field(description="the evidence line the key stands for")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -35,6 +36,35 @@ def _planned(rule: CallRule, expects: str | None = None) -> PlannedCall:
     return PlannedCall(tool=rule.tool, args=dict(rule.args), expects=expects)
 
 
+_ISO_DAY = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
+NOTES_EXPECTED = "clinical notes"
+
+
+def _is_day(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def note_calls(question: str) -> list[PlannedCall]:
+    """Note searches for a question the coded data cannot answer: ``search_notes`` with the question (on
+    the day it names, when it names exactly one), and ``read_notes`` when it asks for the latest note."""
+    rules = gather_rules().notes
+    text = question.lower()
+    calls: list[PlannedCall] = []
+    if any(_matches(t, text) for t in rules.match):
+        args: dict[str, Any] = {"query": question.strip()[:300], "k": rules.k}
+        days = {d for d in _ISO_DAY.findall(question) if _is_day(d)}
+        if len(days) == 1:
+            args["since"] = args["until"] = days.pop()
+        calls.append(PlannedCall(tool="search_notes", args=args, expects=NOTES_EXPECTED))
+    if any(_matches(t, text) for t in rules.latest_match):
+        calls.append(PlannedCall(tool="read_notes", args={"latest_n": rules.latest_n}, expects=NOTES_EXPECTED))
+    return calls
+
+
 def plan_question(question: str) -> Plan:
     """Calls for a chat question: always demographics and active problems, then topic and lab-name rules."""
     rules = gather_rules()
@@ -57,7 +87,9 @@ def plan_question(question: str) -> Plan:
             seen_names.add(entry.name)
             matched = True
             calls.append(PlannedCall(tool="search_observations", args={"code_or_name": entry.name}, expects=entry.name))
-    if not matched:
+    notes = note_calls(question)
+    calls += notes
+    if not matched and not notes:
         calls += generic or [_planned(c) for c in rules.fallback]
     g = rules.guidelines
     wants_guidelines = any(_matches(t, text) for t in g.match)
