@@ -240,7 +240,7 @@ def run_fhir(args: argparse.Namespace) -> int:
         print(f"run {run.name}: {stats.finished} answered now, {stats.skipped} already done")
     report = write_report(run.out_dir)
     this = next(r for r in report.runs if r.name == run.name)
-    for s in [*this.kinds.values(), this.overall]:
+    for s in [*this.kinds.values(), *this.groups.values(), this.overall]:
         print(outcome_line(s))
     print(f"results {run.results_path}\nreport  {report.markdown}\nplots   {report.outcomes_plot}, {report.plot}")
     return 0
