@@ -47,6 +47,7 @@ class AgentState(TypedDict, total=False):
     answer: dict[str, Any]
     sections: list[dict[str, Any]]  # summaries: [{"title", "keys"}] in display order
     care_gaps: dict[str, Any]  # summaries: the whole care-gap report (not-applicable recommendations included)
+    synopsis_keys: list[str]  # summaries: the evidence the synopsis is written from, in order
 
 
 def evidence_of(state: AgentState, keys: list[str] | None = None) -> dict[str, Evidence]:

@@ -4,7 +4,9 @@ finds a section by a phrase from it, and what the notes add to the summary conte
 Per bundle, in one process (the embedding model is loaded once, before any timing):
   notes, sections   notes read (DocumentReference + presentedForm, one note kept once) and sections indexed
   read              facts.notes: search, decode and split (ms)
-  build cold        NoteIndex.build with nothing cached: every distinct section text embedded (ms)
+  texts             distinct section texts (what is embedded)
+  build cold        NoteIndex.build with nothing cached: every distinct section text embedded (wall ms, and CPU
+                    ms of the process: the cost of the work when other processes share the cores)
   build warm        the same with the vectors on disk from the cold build (ms)
   query             median search latency over the bundle's sample queries (ms)
 Recall@1/5 of the phrase sample (benchmarks/note_search_sample.py) on the dev and the test half; ``--tune`` tries
@@ -33,7 +35,7 @@ from tokens import TOKENIZER_NAME, count_tokens
 from medcite.core.settings import Settings
 from medcite.tools.fhir import LocalSource, facts, patient_sections, render_sections
 from medcite.tools.notes import index as note_index
-from medcite.tools.notes.index import NoteIndex
+from medcite.tools.notes.index import NoteIndex, indexed_text
 from medcite.tools.retrieval.embedding import GuidelineEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +50,14 @@ def ms(fn: Callable[[], object]) -> tuple[float, object]:
     start = time.perf_counter()
     out = fn()
     return (time.perf_counter() - start) * 1000, out
+
+
+def cpu_ms(fn: Callable[[], object]) -> tuple[float, float, object]:
+    """(wall ms, CPU ms of this process, all threads) of one call: CPU time is what the work costs even when
+    other processes share the cores."""
+    start, cpu = time.perf_counter(), time.process_time()
+    out = fn()
+    return (time.perf_counter() - start) * 1000, (time.process_time() - cpu) * 1000, out
 
 
 @contextmanager
@@ -80,6 +90,7 @@ class BundleRow:
     notes: int
     read: float
     cold: float
+    cold_cpu: float
     warm: float
     query: float
 
@@ -89,12 +100,12 @@ def measure(path: Path, embedder: GuidelineEmbedder, cache: Path, queries: list[
     pid = source.patient_ids()[0]
     read, sections = ms(lambda: facts.notes(source, pid))
     assert isinstance(sections, list)
-    cold, _ = ms(lambda: NoteIndex.build(sections, embedder, cache))
+    cold, cold_cpu, _ = cpu_ms(lambda: NoteIndex.build(sections, embedder, cache))
     warm, index = ms(lambda: NoteIndex.build(sections, embedder, cache))
     assert isinstance(index, NoteIndex)
     latencies = [ms(lambda q=q: index.search(q.query, K))[0] for q in queries if q.patient_id == pid]
     notes = len({e.key.split("#")[0] for e in sections})
-    return BundleRow(pid, index, notes, read, cold, warm, statistics.median(latencies))
+    return BundleRow(pid, index, notes, read, cold, cold_cpu, warm, statistics.median(latencies))
 
 
 def main() -> None:
@@ -111,22 +122,25 @@ def main() -> None:
     print(f"Embedding model {embedder.model_name} loaded in {load_ms:.0f} ms (once, not in the times below)")
     queries = sample(bundles)
     indexes: dict[str, NoteIndex] = {}
-    print(f"\n{'bundle':44s} {'notes':>5s} {'sections':>8s} {'read ms':>8s} {'cold ms':>8s} {'warm ms':>8s} "
-          f"{'query ms':>8s}")
-    totals = {"notes": 0, "sections": 0, "cold": 0.0, "warm": 0.0}
+    print(f"\n{'bundle':44s} {'notes':>5s} {'sections':>8s} {'texts':>5s} {'read ms':>8s} {'cold ms':>8s} "
+          f"{'cold cpu':>8s} {'warm ms':>8s} {'query ms':>8s}")
+    totals = {"notes": 0, "sections": 0, "texts": 0, "cold": 0.0, "cold_cpu": 0.0, "warm": 0.0}
     with tempfile.TemporaryDirectory() as tmp:
         for path in bundles:
             row = measure(path, embedder, Path(tmp) / path.stem, queries)
             indexes[row.patient_id] = row.index
-            print(f"{path.name[:44]:44s} {row.notes:5d} {len(row.index.sections):8d} {row.read:8.0f} {row.cold:8.0f} "
-                  f"{row.warm:8.0f} {row.query:8.1f}")
+            texts = len({indexed_text(e) for e in row.index.sections})
+            print(f"{path.name[:44]:44s} {row.notes:5d} {len(row.index.sections):8d} {texts:5d} {row.read:8.0f} "
+                  f"{row.cold:8.0f} {row.cold_cpu:8.0f} {row.warm:8.0f} {row.query:8.1f}")
             totals["notes"] += row.notes
             totals["sections"] += len(row.index.sections)
+            totals["texts"] += texts
             totals["cold"] += row.cold
+            totals["cold_cpu"] += row.cold_cpu
             totals["warm"] += row.warm
     n = len(bundles)
-    print(f"{'total / mean per bundle':44s} {totals['notes']:5d} {totals['sections']:8d} {'':8s} "
-          f"{totals['cold'] / n:8.0f} {totals['warm'] / n:8.0f}")
+    print(f"{'total / mean per bundle':44s} {totals['notes']:5d} {totals['sections']:8d} {totals['texts']:5.0f} "
+          f"{'':8s} {totals['cold'] / n:8.0f} {totals['cold_cpu'] / n:8.0f} {totals['warm'] / n:8.0f}")
 
     dev = [q for q in queries if q.split == "dev"]
     test = [q for q in queries if q.split == "test"]

@@ -16,12 +16,10 @@ from medcite.agent.nodes.common import audited
 from medcite.agent.prompts import load_prompt
 from medcite.agent.state import AgentState, evidence_of
 from medcite.agent.structured_draft import draft_schema, render_structured
-from medcite.core.evidence import Evidence
 
 HISTORY_TURNS = 2
 HISTORY_CHARS = 1500
 DRAFT_STOP = ["\nQuestion:", "\nEvidence", "<evidence>"]
-SYNOPSIS_PREFIXES = ("Patient/", "Condition/", "MedicationRequest/", "AllergyIntolerance/", "none:", "Observation/")
 
 
 def _history(state: AgentState) -> str:
@@ -38,18 +36,14 @@ def _history(state: AgentState) -> str:
     return load_prompt("history").format(turns="\n".join(pairs[-HISTORY_TURNS:]))
 
 
-def _synopsis_evidence(items: list[Evidence]) -> list[Evidence]:
-    """Record lines for the synopsis: patient, problems, medications, allergies, results (in that order)."""
-    return [e for prefix in SYNOPSIS_PREFIXES for e in items if e.key.startswith(prefix)]
-
-
 @audited("draft")
 def draft(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     ctx = runtime.context
     items = list(evidence_of(state, state.get("turn_keys", [])).values())
     budget = prompt_budget_chars(ctx.settings, ctx.model, other_chars=1500 + len(state["question"]) + HISTORY_CHARS)
     if state.get("mode") == "summarize":
-        evidence, shown = render_evidence(_synopsis_evidence(items), budget)
+        synopsis = list(evidence_of(state, state.get("synopsis_keys") or []).values())
+        evidence, shown = render_evidence(synopsis, budget)
         prompt = load_prompt("synopsis").format(evidence=evidence)
     else:
         evidence, shown = render_evidence(items, budget)

@@ -37,6 +37,7 @@ class _Record:
     sections: list[dict[str, Any]] = field(default_factory=list)  # summaries: [{"title", "keys"}]
     problems: list[str] = field(default_factory=list)  # summaries: active problems to look guidelines up for
     care_gaps: CareGapReport | None = None
+    synopsis_keys: list[str] = field(default_factory=list)  # summaries: what the synopsis is written from
 
 
 def _population(report: CareGapReport | None) -> Population | None:
@@ -58,6 +59,7 @@ def _summary_evidence(ctx: AgentContext, out: _Record) -> _Record:
     out.care_gaps = report
     titled = [("Patient", [sections.patient]), *sections.titled(), (heading(report), gaps)]
     out.sections = [{"title": t, "keys": [e.key for e in lines]} for t, lines in titled]
+    out.synopsis_keys = [e.key for e in sections.synopsis_evidence()]
     return out
 
 
@@ -127,6 +129,7 @@ def gather(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, An
     return {
         "sections": record.sections,
         "care_gaps": record.care_gaps.model_dump(mode="json") if record.care_gaps else {},
+        "synopsis_keys": record.synopsis_keys,
         "evidence": dump_evidence(items),
         "turn_keys": keys,
         "expected": record.expected,

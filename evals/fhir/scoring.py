@@ -4,9 +4,9 @@ Every task gets one outcome. *answered-correct*: every claim of the asked kind t
 the gold (and for a list, every gold item is named); an answer that states several candidates for the
 asked item, or that lists the record (names more than a few other record entries), is not correct.
 *abstained*: the answer says the record does not hold it (in words, before any claim, or with a
-``missing_data`` flag and no claim); right only when the gold is "not in record". *fallback*: the system
-marked its text as a list of record entries (``EvalAnswer.fallback``); never correct. *answered-wrong*:
-everything else.
+``missing_data`` flag and no claim) and does not list the record; right only when the gold is "not in record".
+*fallback*: the system marked its text as a list of record entries (``EvalAnswer.fallback``); never correct.
+*answered-wrong*: everything else.
 """
 
 from __future__ import annotations
@@ -129,7 +129,8 @@ def score_answer(task: FhirTask, answer: EvalAnswer) -> TaskScore:
     statements = read_statements(task, answer.text)
     claims = [s for s in statements if s.claims]
     right = _answered_correct(task, statements)
-    outcome = outcome_of(right, not right and _abstains(answer, statements), task.gold.in_record, answer.fallback)
+    abstains = not right and _abstains(answer, statements) and not lists_record(statements)
+    outcome = outcome_of(right, abstains, task.gold.in_record, answer.fallback)
     abstained = outcome in ("abstained_right", "abstained_wrong")
     golds = _text_golds(task) if task.gold.in_record else []
     return TaskScore(

@@ -49,6 +49,19 @@ class PatientSections(BaseModel):
             out.extend(lines)
         return out
 
+    def synopsis_evidence(self) -> list[Evidence]:
+        """What a synopsis is written from: the patient, active problems and medications, allergies, the latest
+        note's assessment and plan, and the latest results."""
+        latest_note = self.recent_notes[:1] if self.recent_notes[0].fact.kind == "note" else []
+        return [
+            self.patient,
+            *self.active_problems,
+            *self.active_medications,
+            *self.allergies,
+            *latest_note,
+            *self.latest_results,
+        ]
+
     def titled(self) -> list[tuple[str, list[Evidence]]]:
         return [
             ("Active problems", self.active_problems),
@@ -78,8 +91,8 @@ def patient_sections(source: FhirSource, patient_id: str, as_of: date | None = N
     plans = facts.care_plans(source, patient_id, RECENT_CARE_PLANS) + facts.goals(source, patient_id)
     return PatientSections(
         patient=facts.demographics(source, patient_id, as_of)[0],
-        active_problems=active or [facts.no_conditions("active")],
-        resolved_problems=resolved or [facts.no_conditions("resolved")],
+        active_problems=active or [facts.no_problems("active")],
+        resolved_problems=resolved or [facts.no_problems("resolved")],
         findings=active_findings + resolved_findings or [facts.no_findings()],
         active_medications=facts.medications(source, patient_id, "active") or [facts.no_medications("active")],
         stopped_medications=facts.medications(source, patient_id, "stopped") or [facts.no_medications("stopped")],

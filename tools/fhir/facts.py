@@ -144,6 +144,13 @@ def problems_and_findings(
     return problems, [render.condition(r) for r in found if is_finding(r)]
 
 
+def no_problems(status: str) -> Evidence:
+    """No condition of this status other than findings and situations (those have their own section)."""
+    what = f"{status} problems (conditions other than findings and situations)"
+    searched = f"Condition, clinical status {status}, not coded as a finding or situation"
+    return absent("Condition", what, searched, "problems", status)
+
+
 def no_findings() -> Evidence:
     return absent(
         "Condition", "social or situational findings", "Condition coded as a finding or situation", "findings"

@@ -70,7 +70,12 @@ def test_a_claim_the_note_does_not_hold_is_removed(tmp_path: Path) -> None:
 
 def test_the_summary_shows_recent_notes_and_findings_apart_and_exports_them(tmp_path: Path) -> None:
     synopsis = f"At the latest visit on 2025-05-22 the patient presented with a loose dental filling [{LATEST_PLAN}]."
-    summary = bot([synopsis], tmp_path).summarize()
+    assistant = bot([synopsis], tmp_path)
+    summary = assistant.summarize()
+    assert isinstance(assistant.model, FakeScriptedChatModel)
+    prompt = assistant.model.requests[-1][0][-1]["content"]
+    assert f"[{LATEST_PLAN}]" in prompt  # the synopsis is shown the latest assessment and plan
+    assert "DocumentReference/30f8d1f1" not in prompt  # and only the latest
     titles = [s.title for s in summary.sections]
     assert "Recent notes (assessment and plan of the latest 3)" in titles and "Social history and findings" in titles
     notes = next(s for s in summary.sections if s.title.startswith("Recent notes"))

@@ -1,7 +1,9 @@
-"""``summarize`` on every Synthea bundle, offline, with the default model and the default corpus.
+"""``summarize`` on every Synthea bundle (and two with clinical notes), offline, with the default model and the
+default corpus.
 
-Checked against the raw bundle JSON (read here independently of tools.fhir): every citation resolves,
-facts-section values equal the source values, and every active condition and medication appears.
+Checked against the raw bundle JSON (read here independently of tools.fhir): every citation resolves (a note
+section to a section of its note), facts-section values equal the source values, and every active condition and
+medication appears, disorders among the problems and findings apart.
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ from medcite.agent.assistant import Assistant
 from medcite.agent.models import PromptedToolChatModel
 from medcite.agent.output import render
 from medcite.core.settings import Settings
+from medcite.evals.fhir.raw_bundle import read_bundle
+from medcite.evals.fhir.raw_notes import raw_notes
 from medcite.tools.retrieval import GuidelineRetriever
-from tests.conftest import SYNTHEA_DIR
+from tests.conftest import NOTES_DIR, SYNTHEA_DIR
 
-BUNDLES = sorted(SYNTHEA_DIR.glob("*.json"))
+BUNDLES = sorted(SYNTHEA_DIR.glob("*.json")) + sorted(NOTES_DIR.glob("*.json"))[:2]
+FINDING = re.compile(r"\((?:finding|situation)\)$")
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
 
 
@@ -63,13 +68,28 @@ def clinical_status(r: dict[str, Any]) -> str | None:
     return next((c.get("code") for c in (r.get("clinicalStatus") or {}).get("coding", [])), None)
 
 
+def is_finding(r: dict[str, Any]) -> bool:
+    return r["resourceType"] == "Condition" and any(FINDING.search(c.get("display", "")) for c in r["code"]["coding"])
+
+
+def note_sections(path: Path) -> set[str]:
+    return {n.section_key(h) for n in raw_notes(read_bundle(path)) for h in n.sections}
+
+
 # What each "none recorded" key of a summary claims, checked on the raw bundle.
 ABSENT: dict[str, Any] = {
     "none:allergies": lambda r: r["resourceType"] == "AllergyIntolerance",
-    "none:conditions-active": lambda r: r["resourceType"] == "Condition"
+    "none:problems-active": lambda r: r["resourceType"] == "Condition"
+    and not is_finding(r)
     and clinical_status(r) in ("active", "recurrence", "relapse"),
-    "none:conditions-resolved": lambda r: r["resourceType"] == "Condition"
+    "none:problems-resolved": lambda r: r["resourceType"] == "Condition"
+    and not is_finding(r)
     and clinical_status(r) in ("resolved", "remission", "inactive"),
+    "none:findings": is_finding,
+    "none:notes": lambda r: r["resourceType"] == "DocumentReference" or bool(r.get("presentedForm")),
+    "none:care-plans": lambda r: r["resourceType"] in ("CarePlan", "Goal"),
+    "none:devices": lambda r: r["resourceType"] == "Device",
+    "none:medication-administrations": lambda r: r["resourceType"] == "MedicationAdministration",
     "none:medications-active": lambda r: r["resourceType"] == "MedicationRequest" and r["status"] == "active",
     "none:medications-stopped": lambda r: r["resourceType"] == "MedicationRequest"
     and r["status"] in ("stopped", "completed", "cancelled"),
@@ -120,6 +140,8 @@ def test_summarize_bundle(
             assert not any(ABSENT[citation.key](r) for r in raw.values()), citation.key
         elif citation.key.startswith("caregap:"):
             assert citation.key in applicable, citation.key
+        elif "#" in citation.key:
+            assert citation.key in note_sections(bundle), citation.key
         else:
             assert citation.key in raw, citation.key
     for key in re.findall(r"\[([A-Za-z]+/[^\]\s]+|(?:guideline|none|caregap):[^\]\s]+)\]", summary.text):
@@ -150,7 +172,8 @@ def test_summarize_bundle(
     by_title = {s.title: set(s.keys) for s in summary.sections}
     active_conditions = {k for k, r in raw.items() if is_active_condition(r)}
     active_meds = {k for k, r in raw.items() if r["resourceType"] == "MedicationRequest" and r["status"] == "active"}
-    assert active_conditions <= by_title["Active problems"]
+    assert {k for k in active_conditions if not is_finding(raw[k])} <= by_title["Active problems"]
+    assert {k for k in active_conditions if is_finding(raw[k])} <= by_title["Social history and findings"]
     assert active_meds <= by_title["Active medications"]
 
     # The synopsis holds only verified sentences; the FHIR export validates (inside render).
