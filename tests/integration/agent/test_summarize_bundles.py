@@ -46,7 +46,8 @@ def corpus_ids() -> frozenset[str]:
 
 
 def sig4(value: float) -> float:
-    return float(f"{value:.4g}")
+    """As lines show numbers: 4 significant digits, whole numbers from 1000 up (an income of 134940 stays 134940)."""
+    return float(round(value)) if abs(value) >= 1000 else float(f"{value:.4g}")
 
 
 def numbers(text: str) -> set[float]:
