@@ -53,7 +53,9 @@ def register(sub: Any) -> None:
         "the gold to check the harness) or an import path package.module:factory",
     )
     fhir.add_argument("--fhir-url", help="let the agent read from this FHIR server instead of the bundle files")
-    fhir.add_argument("--kind", action="append", help="only tasks of this kind (latest_lab, trend, ...); repeatable")
+    fhir.add_argument(
+        "--kind", action="append", help="only tasks of this kind (latest_lab, trend, note_latest_plan, ...); repeatable"
+    )
     fhir.add_argument("--limit", type=int, help="first N tasks")
     fhir.add_argument("--write-tasks", type=Path, help="also write the generated tasks to this JSONL file")
     fhir.add_argument(
