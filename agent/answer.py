@@ -53,6 +53,7 @@ class Citation(BaseModel):
     url: str | None = Field(default=None, description="the passage's URL as its metadata gives it (text, never a link)")
     link: str | None = Field(default=None, description="the URL, when it may be shown as a link: shipped corpus only")
     stale: bool = False
+    section: str | None = Field(default=None, description="for a note: the section cited")
     text: str = Field(description="the evidence line the key stands for")
 
 

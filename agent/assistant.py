@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
@@ -35,6 +35,7 @@ from medcite.core.settings import Settings
 from medcite.tools.caregaps import AsOf, record_as_of
 from medcite.tools.caregaps.tool import make_care_gap_tool
 from medcite.tools.fhir import FhirSource, LocalSource, make_fhir_tools, open_source, pick_patient
+from medcite.tools.notes import Embedder, make_note_tools
 
 SUMMARY_QUESTION = "Summarize this patient's record."
 
@@ -117,12 +118,25 @@ class Assistant:
             return open_guidelines(self.settings, progress=True)
         return retriever or None
 
+    def _embedder(self) -> Embedder:
+        """The guideline store's embedding model when there is one (loaded once), else the configured one."""
+        store = getattr(self.retriever, "store", None)
+        found = getattr(store, "embedder", None)
+        if found is not None:
+            return cast(Embedder, found)
+        from medcite.tools.retrieval.embedding import GuidelineEmbedder
+
+        return GuidelineEmbedder(self.settings.embedding_model)
+
     def _tools(self) -> list[BaseTool]:
         tools: list[BaseTool] = []
         if self.source is not None and self.patient_id is not None:
             day = self.as_of.day if self.as_of else None
             tools += make_fhir_tools(self.source, self.patient_id, as_of=day)
             tools.append(make_care_gap_tool(self.source, self.patient_id, self.as_of))
+            tools += make_note_tools(
+                self.source, self.patient_id, embedder=self._embedder, cache_dir=self.settings.cache_dir / "notes"
+            )
         if self.retriever is not None and hasattr(self.retriever, "store"):
             from medcite.tools.retrieval import make_search_tool
 

@@ -1,5 +1,5 @@
-"""Citation keys resolved to their sources (resource type/id/date; guideline title/issuer/date/URL;
-the search behind a "none recorded" fact).
+"""Citation keys resolved to their sources (resource type/id/date; a note's type, section and date;
+guideline title/issuer/date/URL; the search behind a "none recorded" fact).
 
 A guideline URL becomes a ``link`` (shown as an active link) only for a passage of the shipped default
 corpus, whose metadata is reviewed; a URL from a user's own document stays text in ``url``.
@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 
 from medcite.agent.answer import Citation
 from medcite.core.citation_keys import resource_part
-from medcite.core.evidence import AbsenceFact, Evidence, GuidelineFact
+from medcite.core.evidence import AbsenceFact, Evidence, GuidelineFact, NoteFact
 from medcite.core.safe_text import web_url
 
 
@@ -25,6 +25,16 @@ def _citation(ev: Evidence) -> Citation:
         update = {"title": fact.title, "issuer": fact.issuer, "url": fact.url, "link": link, "stale": fact.stale}
     elif isinstance(fact, AbsenceFact):
         update = {"resource_type": fact.resource_type}
+    elif isinstance(fact, NoteFact):
+        part = resource_part(ev.key)
+        where = ", ".join(p for p in (fact.note_type, fact.section) if p)
+        update = {
+            "resource_type": part[0] if part else None,
+            "resource_id": part[1] if part else None,
+            "title": fact.note_type,
+            "section": fact.section,
+            "label": " ".join(p for p in (fact.written, where) if p) + (f" (by {fact.author})" if fact.author else ""),
+        }
     else:
         part = resource_part(ev.key)
         update = {"resource_type": part[0], "resource_id": part[1]} if part else {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -51,6 +52,37 @@ def _planned(rule: CallRule, expects: str | None = None, matched: bool = False) 
     return PlannedCall(tool=rule.tool, args=dict(rule.args), expects=expects, matched=matched)
 
 
+_ISO_DAY = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
+NOTES_EXPECTED = "clinical notes"
+
+
+def _is_day(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def note_calls(question: str) -> list[PlannedCall]:
+    """Note searches for a question the coded data cannot answer: ``search_notes`` with the question (on
+    the day it names, when it names exactly one), and ``read_notes`` when it asks for the latest note."""
+    rules = gather_rules().notes
+    text = question.lower()
+    calls: list[PlannedCall] = []
+    if any(_matches(t, text) for t in rules.match):
+        args: dict[str, Any] = {"query": question.strip()[:300], "k": rules.k}
+        days = {d for d in _ISO_DAY.findall(question) if _is_day(d)}
+        if len(days) == 1:
+            args["since"] = args["until"] = days.pop()
+        calls.append(PlannedCall(tool="search_notes", args=args, expects=NOTES_EXPECTED, matched=True))
+    if any(_matches(t, text) for t in rules.latest_match):
+        calls.append(
+            PlannedCall(tool="read_notes", args={"latest_n": rules.latest_n}, expects=NOTES_EXPECTED, matched=True)
+        )
+    return calls
+
+
 def plan_question(question: str) -> Plan:
     """Calls for a chat question: always demographics and active problems, then topic and lab-name rules,
     then the calls of each recognised question kind."""
@@ -73,7 +105,9 @@ def plan_question(question: str) -> Plan:
         calls.append(
             PlannedCall(tool="search_observations", args={"code_or_name": entry.name}, expects=entry.name, matched=True)
         )
-    if not matched:
+    notes = note_calls(question)
+    calls += notes
+    if not matched and not notes:
         calls += generic or [_planned(c) for c in rules.fallback]
     asked = question_kinds(unquoted, quoted)
     calls += [

@@ -15,6 +15,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("MEDCITE_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
 SYNTHEA_DIR = SHARED_DATA / "fhir_synthea_r4" / "bundles"
+NOTES_DIR = SHARED_DATA / "fhir_synthea_qicore_notes" / "bundles"
 os.environ.setdefault("MEDCITE_EVAL_DATA_DIR", str(SHARED_DATA))
 
 pytest_plugins: list[str] = [
@@ -36,6 +37,14 @@ def shared_data() -> Path:
 def synthea_bundles(shared_data: Path) -> list[Path]:
     bundles = sorted(SYNTHEA_DIR.glob("*.json"))
     assert bundles, f"no Synthea bundles in {SYNTHEA_DIR}"
+    return bundles
+
+
+@pytest.fixture(scope="session")
+def notes_bundles(shared_data: Path) -> list[Path]:
+    """The 14 Synthea bundles with clinical notes (QI-Core / US Core profiles)."""
+    bundles = sorted(NOTES_DIR.glob("*.json"))
+    assert len(bundles) == 14, f"expected the 14 notes bundles in {NOTES_DIR}"
     return bundles
 
 

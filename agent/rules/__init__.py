@@ -18,8 +18,10 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from medcite.core.resources import load_lines, load_typed
 from medcite.tools.caregaps.tool import TOOL_ARGS as CARE_GAP_TOOL_ARGS
 from medcite.tools.fhir.langchain_tools import TOOL_ARGS as FHIR_TOOL_ARGS
+from medcite.tools.notes import NOTE_TOOL_ARGS
 
-TOOL_ARGS = {**FHIR_TOOL_ARGS, **CARE_GAP_TOOL_ARGS}
+# Every record tool's argument schema by name: the rules are checked against these.
+TOOL_ARGS = {**FHIR_TOOL_ARGS, **CARE_GAP_TOOL_ARGS, **NOTE_TOOL_ARGS}
 
 
 def phrase_list(name: str) -> tuple[str, ...]:
@@ -70,6 +72,16 @@ class GuidelineRule(_Rule):
     summary_max_problems: int = Field(ge=0, le=50)
 
 
+class NotesRule(_Rule):
+    """When a question is searched in the clinical notes (reasons, plans, complaints, history), how many
+    sections to take, and which questions read the latest notes whole."""
+
+    match: tuple[str, ...] = Field(min_length=1)
+    k: int = Field(ge=1, le=20)
+    latest_match: tuple[str, ...] = Field(min_length=1)
+    latest_n: int = Field(ge=1, le=20)
+
+
 class GatherRules(_Rule):
     """The deterministic evidence plan (``rules/gather.json``)."""
 
@@ -77,6 +89,7 @@ class GatherRules(_Rule):
     topics: tuple[TopicRule, ...]
     fallback: tuple[CallRule, ...]
     guidelines: GuidelineRule
+    notes: NotesRule
 
 
 @cache

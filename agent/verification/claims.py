@@ -324,6 +324,11 @@ def is_abstention(text: str) -> bool:
     return any(re.search(p, low) for p in phrases().abstentions)
 
 
+def dates_in(text: str) -> list[str]:
+    """Dates written in a text, at the precision written ('2019', '2019-06', '2019-06-25')."""
+    return [d.prefix for d in _dates(text)]
+
+
 def quantities_in(text: str) -> list[Quantity]:
     """Numbers with their units in a plain text (a drug's name, a dosage, a passage)."""
     return _quantities(text, text.lower(), [(d.start, d.end) for d in _dates(text)])

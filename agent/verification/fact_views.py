@@ -10,18 +10,20 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from medcite.agent.verification.claims import Quantity, quantities_in
+from medcite.agent.verification.claims import Quantity, dates_in, quantities_in
 from medcite.agent.verification.vocabulary import Lexicon, lexicon, phrases, text_map
 from medcite.core.evidence import (
     AbsenceFact,
     AllergyFact,
     CareGapFact,
+    CarePlanFact,
     ConditionFact,
     EncounterFact,
     Evidence,
     GuidelineFact,
     ImmunizationFact,
     MedicationFact,
+    NoteFact,
     ObservationFact,
     PatientFact,
     ProcedureFact,
@@ -106,6 +108,10 @@ class FactView:
             return [f.what], set()
         if isinstance(f, GuidelineFact):
             return [f.title, f.issuer, f.section, f.excerpt, f.grade or ""], set()
+        if isinstance(f, NoteFact):  # a note section: the record's own words
+            return [f.note_type, f.section or "", f.text, f.unread or ""], _code("loinc", f.note_type_code)
+        if isinstance(f, CarePlanFact):
+            return [f.code.display or "", *f.addresses, *f.activities], _code(f.code.system_label, f.code.code)
         if isinstance(f, CareGapFact):
             entries = [e.label for e in (f.last, *f.used) if e is not None]
             words = [CARE_GAP_STATUS_WORDS[f.status], f.title, f.reason, f.interval or "", *f.missing, *entries]
@@ -166,6 +172,10 @@ class FactView:
             out = [f.date]
         elif isinstance(f, CareGapFact):
             out = [f.as_of, f.due_date, *(e.date for e in (f.last, *f.used) if e is not None)]
+        elif isinstance(f, NoteFact):  # the day it was written, and the dates its text states
+            out = [f.written, *dates_in(f.text)]
+        elif isinstance(f, CarePlanFact):
+            out = [f.start, f.end]
         return tuple(d for d in out if d)
 
     @cached_property
@@ -182,6 +192,10 @@ class FactView:
             texts += [f.title, f.excerpt]
         if isinstance(f, CareGapFact):
             texts += [f.title, f.interval or "", f.reason]
+        if isinstance(f, NoteFact):
+            texts.append(f.text)
+        if isinstance(f, CarePlanFact):
+            texts += f.activities
         return tuple(q for t in texts for q in quantities_in(t))
 
     @property

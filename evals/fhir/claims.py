@@ -3,7 +3,8 @@
 A *statement* is a sentence or a line of the answer (citations stripped); the part of it before a context
 cue ("previously", "up from", "to 2019-03-14", ...) is the part that asserts. A *claim* is a statement
 that asserts a value of the asked kind: a number and a date for a lab result, a date, a count of
-medication orders, a yes/no status, a trend direction, or the name of a record entry for an allergy list.
+medication orders, a yes/no status, a trend direction, the name of a record entry for a list (allergies, the
+items of a note's plan), or the phrase a note holds (a chief complaint).
 A claim *agrees* with the gold when its value is the gold's and it names no record entry other than the
 one asked about; an answer that makes claims that do not all agree states several candidates. An answer
 that names more than ``MAX_OTHER_ENTRIES`` record entries besides the asked one lists the record instead
@@ -28,6 +29,7 @@ from medcite.evals.text_match import (
     first_cue,
     list_item_covered,
     normalize,
+    normalized_match,
     number_tokens,
     numeric_match,
     says_not_in_record,
@@ -35,7 +37,7 @@ from medcite.evals.text_match import (
     strip_citations,
 )
 
-AskedType = Literal["quantity", "count", "yes_no", "date", "list", "trend"]
+AskedType = Literal["quantity", "count", "yes_no", "date", "list", "trend", "text"]
 ABSENT_ASKS: dict[TaskKind, AskedType] = {
     "absent_lab": "quantity",
     "absent_encounter": "date",
@@ -85,11 +87,15 @@ def _entry_name(res: dict[str, object]) -> str:
 
 
 @lru_cache(maxsize=256)
-def _names(bundle: Path, asked_keys: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(asked names, other names): the normalised names of the asked resources and of every other coded
-    record entry, leaving out other names that are part of an asked one."""
+def _names(
+    bundle: Path, asked_keys: tuple[str, ...], asked_items: tuple[str, ...] = ()
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(asked names, other names): the normalised names of the asked resources (and of the items a list gold
+    names, as a note's plan does) and of every other coded record entry, leaving out other names that are part
+    of an asked one."""
     raw = read_bundle(bundle)
     asked = {n for k in asked_keys if k in raw.by_key and (n := _entry_name(raw.by_key[k]))}
+    asked |= {n for item in asked_items if (n := _name({"text": item}))}
     others = set()
     for res in raw.resources:
         name = _entry_name(res)
@@ -130,6 +136,8 @@ def _read(task: FhirTask, kind: AskedType, text: str) -> tuple[str | None, bool]
     if kind in ("yes_no", "trend"):
         label = first_cue(text, kind)
         return label, label == gold.value
+    if kind == "text":  # a phrase of a note: a statement claims it by stating it
+        return (str(gold.value), True) if normalized_match(text, str(gold.value)) else (None, False)
     items = [item for item in gold.value if list_item_covered(text, item)] if isinstance(gold.value, list) else []
     return ("; ".join(items), True) if items else (None, False)
 
@@ -165,7 +173,8 @@ def _bare_count(text: str) -> list[int]:
 def read_statements(task: FhirTask, text: str) -> list[Statement]:
     """Every statement of the answer, read for the task's asked kind."""
     kind = asked_type(task)
-    _, others = _names(task.bundle, tuple(task.gold.resource_keys))
+    items = tuple(task.gold.value) if isinstance(task.gold.value, list) else ()
+    _, others = _names(task.bundle, tuple(task.gold.resource_keys), items)
     parts = [strip_citations(asserting_part(sentence, kind)).strip() for sentence in segments(text)]
     if kind == "quantity":
         parts = _value_then_date(parts)

@@ -12,6 +12,7 @@ from typing import Any
 
 from medcite.core.errors import InputError
 from medcite.evals.data import load_data
+from medcite.evals.fhir.notes_gold import note_tasks
 from medcite.evals.fhir.raw_bundle import (
     RawBundle,
     Resource,
@@ -207,6 +208,8 @@ def bundle_tasks(path: Path) -> list[FhirTask]:
         if gold_trend is not None:
             made.append(("trend", q["trend"].format(name=spec["name"]), gold_trend))
             break
+
+    made += note_tasks(bundle, q)
 
     counts: dict[str, int] = {}
     tasks = []

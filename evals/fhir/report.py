@@ -19,6 +19,8 @@ from medcite.evals.sessions import items_per_second, result_files
 from medcite.evals.stats import Proportion
 
 ALL = "all"
+NOTE_KIND_PREFIX = "note_"
+GROUPS = {"(coded data)": False, "(notes)": True}  # group row -> whether it holds the note_* kinds
 RATES: dict[str, tuple[Outcome, ...]] = {
     "answered-correct": ("answered_correct",),
     "answered-wrong": ("answered_wrong",),
@@ -76,6 +78,7 @@ class FhirRunSummary(BaseModel):
     name: str
     system: dict[str, Any]
     kinds: dict[str, KindSummary]
+    groups: dict[str, KindSummary] = {}  # coded-data tasks and notes-only tasks, when a run has both
     overall: KindSummary
     tasks_per_s: float | None = None
 
@@ -85,10 +88,14 @@ def summarize_run(results_path: Path) -> FhirRunSummary:
     by_kind: dict[str, list[dict[str, Any]]] = {}
     for r in records:
         by_kind.setdefault(r["kind"], []).append(r)
+    grouped = {
+        name: [r for r in records if r["kind"].startswith(NOTE_KIND_PREFIX) == notes] for name, notes in GROUPS.items()
+    }
     return FhirRunSummary(
         name=results_path.name.removesuffix(".jsonl"),
         system=records[0]["system"] if records else {},
         kinds={k: KindSummary.of(k, by_kind[k]) for k in sorted(by_kind)},
+        groups={k: KindSummary.of(k, v) for k, v in grouped.items() if v} if all(grouped.values()) else {},
         overall=KindSummary.of(ALL, records),
         tasks_per_s=items_per_second(results_path),
     )
@@ -108,7 +115,7 @@ def _rate_cells(s: KindSummary) -> list[object]:
 def render_markdown(runs: list[FhirRunSummary]) -> str:
     rows: list[list[object]] = []
     for run in runs:
-        for s in [*run.kinds.values(), run.overall]:
+        for s in [*run.kinds.values(), *run.groups.values(), run.overall]:
             rows.append(
                 [
                     run.name,
@@ -132,9 +139,10 @@ def render_markdown(runs: list[FhirRunSummary]) -> str:
             "candidates, or listing the record, is not correct); *answered-wrong*: any other answer; *abstained*: "
             "says the record does not hold it (right only when the gold is *not in record*; the right ones in "
             "brackets); *fallback*: the system marked its text as a list of record entries instead of an answer. "
-            "*correct*: answered-correct or abstained right; *citations*: a cited key is a resource holding the "
-            "answer (answerable tasks); *unknown keys*: cited FHIR keys not in the bundle. Percentages with 95% "
-            "Wilson CI.",
+            "*correct*: answered-correct or abstained right; *citations*: a cited key is a resource (or note section) "
+            "holding the answer (answerable tasks); *unknown keys*: cited FHIR keys not in the bundle. *(coded "
+            "data)* and *(notes)* group the tasks answerable from coded resources and those answerable only from "
+            "the clinical notes (`note_*`). Percentages with 95% Wilson CI.",
             table(
                 [
                     "run",

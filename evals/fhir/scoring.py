@@ -4,13 +4,15 @@ Every task gets one outcome. *answered-correct*: every claim of the asked kind t
 the gold (and for a list, every gold item is named); an answer that states several candidates for the
 asked item, or that lists the record (names more than a few other record entries), is not correct.
 *abstained*: the answer says the record does not hold it (in words, before any claim, or with a
-``missing_data`` flag and no claim); right only when the gold is "not in record". *fallback*: the system
-marked its text as a list of record entries (``EvalAnswer.fallback``); never correct. *answered-wrong*:
-everything else.
+``missing_data`` flag and no claim) and does not list the record; right only when the gold is "not in record".
+*fallback*: the system marked its text as a list of record entries (``EvalAnswer.fallback``); never correct.
+*answered-wrong*: everything else.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -18,6 +20,7 @@ from pydantic import BaseModel, Field
 from medcite.evals.answers import EvalAnswer, inline_keys
 from medcite.evals.fhir.claims import Statement, listed_entries, lists_record, read_statements
 from medcite.evals.fhir.raw_bundle import read_bundle
+from medcite.evals.fhir.raw_notes import raw_notes
 from medcite.evals.fhir.tasks import FhirTask
 from medcite.evals.text_match import date_match, exact_match, list_item_covered, normalized_match
 
@@ -54,7 +57,7 @@ def _text_golds(task: FhirTask) -> list[str]:
     value = task.gold.value
     if isinstance(value, list):
         return value
-    if task.gold.answer_type in ("date", "yes_no", "trend"):
+    if task.gold.answer_type in ("date", "yes_no", "trend", "text"):
         return [str(value)]
     return []
 
@@ -113,15 +116,24 @@ def outcome_of(answered_correct: bool, abstained: bool, in_record: bool, fallbac
     return "answered_wrong"
 
 
+@lru_cache(maxsize=64)
+def known_keys(bundle_path: Path) -> frozenset[str]:
+    """Every citable key of a bundle: its resources and the sections of its notes."""
+    bundle = read_bundle(bundle_path)
+    sections = {note.section_key(h) for note in raw_notes(bundle) for h in note.sections}
+    return frozenset(bundle.by_key) | sections
+
+
 def score_answer(task: FhirTask, answer: EvalAnswer) -> TaskScore:
     """Score ``answer`` against the task's gold, reading the bundle to check cited keys exist."""
-    bundle = read_bundle(task.bundle)
+    known = known_keys(task.bundle)
     cited = dict.fromkeys([*answer.citation_keys, *inline_keys(answer.text)])
     fhir_keys = [k for k in cited if not k.startswith("guideline:")]
     statements = read_statements(task, answer.text)
     claims = [s for s in statements if s.claims]
     right = _answered_correct(task, statements)
-    outcome = outcome_of(right, not right and _abstains(answer, statements), task.gold.in_record, answer.fallback)
+    abstains = not right and _abstains(answer, statements) and not lists_record(statements)
+    outcome = outcome_of(right, abstains, task.gold.in_record, answer.fallback)
     abstained = outcome in ("abstained_right", "abstained_wrong")
     golds = _text_golds(task) if task.gold.in_record else []
     return TaskScore(
@@ -132,7 +144,7 @@ def score_answer(task: FhirTask, answer: EvalAnswer) -> TaskScore:
         abstained=abstained,
         abstention_correct=abstained != task.gold.in_record,
         citation_correct=any(k in task.gold.resource_keys for k in fhir_keys) if task.gold.in_record else None,
-        cited_unknown=[k for k in fhir_keys if k not in bundle.by_key],
+        cited_unknown=[k for k in fhir_keys if k not in known],
         read_as="fallback: the system listed record entries" if answer.fallback else _read_as(statements, right),
         claims=len(claims),
         exact=all(exact_match(answer.text, g) for g in golds) if golds else None,

@@ -21,13 +21,17 @@ TaskKind = Literal[
     "absent_encounter",
     "absent_allergy",
     "absent_medication",
+    "note_chief_complaint",
+    "note_latest_plan",
+    "note_prescribed",
 ]
-AnswerType = Literal["quantity", "count", "yes_no", "date", "list", "trend", "absent"]
+AnswerType = Literal["quantity", "count", "yes_no", "date", "list", "trend", "text", "absent"]
 NOT_IN_RECORD = "not in record"
 
 
 class Gold(BaseModel):
-    """The expected answer; ``value`` is a number, a date, yes/no, a direction, a list, or ``not in record``."""
+    """The expected answer; ``value`` is a number, a date, yes/no, a direction, a list, a phrase of a note, or
+    ``not in record``."""
 
     model_config = ConfigDict(frozen=True)
 

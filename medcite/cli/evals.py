@@ -53,7 +53,9 @@ def register(sub: Any) -> None:
         "the gold to check the harness) or an import path package.module:factory",
     )
     fhir.add_argument("--fhir-url", help="let the agent read from this FHIR server instead of the bundle files")
-    fhir.add_argument("--kind", action="append", help="only tasks of this kind (latest_lab, trend, ...); repeatable")
+    fhir.add_argument(
+        "--kind", action="append", help="only tasks of this kind (latest_lab, trend, note_latest_plan, ...); repeatable"
+    )
     fhir.add_argument("--limit", type=int, help="first N tasks")
     fhir.add_argument("--write-tasks", type=Path, help="also write the generated tasks to this JSONL file")
     fhir.add_argument(
@@ -240,7 +242,7 @@ def run_fhir(args: argparse.Namespace) -> int:
         print(f"run {run.name}: {stats.finished} answered now, {stats.skipped} already done")
     report = write_report(run.out_dir)
     this = next(r for r in report.runs if r.name == run.name)
-    for s in [*this.kinds.values(), this.overall]:
+    for s in [*this.kinds.values(), *this.groups.values(), this.overall]:
         print(outcome_line(s))
     print(f"results {run.results_path}\nreport  {report.markdown}\nplots   {report.outcomes_plot}, {report.plot}")
     return 0

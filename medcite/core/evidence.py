@@ -306,6 +306,72 @@ class ResourceFact(_Fact):
         return _dated(self.recorded, f"{self.code.label()}: {self.status}")
 
 
+class CarePlanFact(_Fact):
+    """A care plan: what it is for, its status and period, and its activities with their status."""
+
+    kind: Literal["care_plan"] = "care_plan"
+    code: Code
+    status: str = "status unknown"
+    intent: str | None = None
+    start: str | None = None
+    end: str | None = None
+    addresses: list[str] = Field(default_factory=list, description="the problems it is for")
+    activities: list[str] = Field(default_factory=list, description="'Diabetic diet (finding) (in-progress)'")
+
+    date_field: ClassVar[str | None] = "start"
+
+    def render(self) -> str:
+        body = f"care plan {self.code.label()}: {self.status}"
+        body += f"; for {', '.join(self.addresses)}" if self.addresses else ""
+        body += f"; activities: {'; '.join(self.activities)}" if self.activities else ""
+        return _dated(_span(self.start, self.end), body)
+
+
+def flatten_note_text(text: str) -> str:
+    """Note text on one line: a heading ends with ':', a list item with ';'."""
+    out = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("#"):
+            piece = line.lstrip("#").strip() + ":"
+        elif line[:2] in ("- ", "* ", "• "):
+            piece = line[2:].strip() + ";"
+        else:
+            piece = line
+        out = f"{out} {piece}" if out else piece
+    return out.rstrip(";")
+
+
+class NoteFact(_Fact):
+    """One section of a clinical note (DocumentReference or report text), keyed
+    ``DocumentReference/<id>#<section-slug>``; a note whose content could not be read is one fact
+    without a section, saying why."""
+
+    kind: Literal["note"] = "note"
+    note_type: str = Field(description="'History and physical note'")
+    note_type_code: str | None = Field(default=None, description="LOINC code of the note type")
+    section: str | None = Field(default=None, description="the section heading as written; None: the whole note")
+    text: str = Field(default="", description="the section's text as written (inert: no brackets)")
+    written: str | None = Field(default=None, description="the day the note was written")
+    author: str | None = None
+    status: str | None = None
+    content_type: str | None = None
+    unread: str | None = Field(default=None, description="why the note's text could not be read")
+    also_in: list[str] = Field(default_factory=list, description="other resources holding the same note")
+
+    date_field: ClassVar[str | None] = "written"
+
+    def render(self) -> str:
+        head = self.note_type + (f", {self.section}" if self.section else "")
+        head += f" (by {self.author})" if self.author else ""
+        head += " (entered in error)" if self.status == "entered-in-error" else ""
+        if self.unread:
+            return _dated(self.written, f"{head}: text not read ({self.unread})")
+        return _dated(self.written, f"{head}: {flatten_note_text(self.text) or '(empty section)'}")
+
+
 class GuidelineFact(_Fact):
     """A retrieved guideline passage with its provenance, recency and retrieval ranks."""
 
@@ -432,6 +498,8 @@ Fact = Annotated[
     | ProcedureFact
     | ObservationFact
     | ResourceFact
+    | CarePlanFact
+    | NoteFact
     | GuidelineFact
     | AbsenceFact
     | CareGapFact,

@@ -1,5 +1,5 @@
-"""The layer contract (core <- tools <- corpora <- agent <- evals, CLI on top) holds, and the check
-really fails on an upward import."""
+"""The layer contract (core <- tools <- corpora <- agent <- evals, CLI on top) and the contracts inside tools
+hold, and the check really fails on an upward import or on the FHIR tools importing note search."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def _lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:
 def test_the_contract_holds(tmp_path: Path) -> None:
     result = _lint_imports(_tree(tmp_path, copy=False))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 3 kept, 0 broken." in result.stdout
+    assert "Contracts: 4 kept, 0 broken." in result.stdout
 
 
 def _with_import(tmp_path: Path, module: str, statement: str) -> subprocess.CompletedProcess[str]:
@@ -61,3 +61,9 @@ def test_an_upward_import_breaks_it(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "medcite.tools is not allowed to import medcite.agent" in result.stdout
     assert "medcite.tools.fhir.errors -> medcite.agent.graph" in result.stdout
+
+
+def test_the_fhir_tools_importing_note_search_breaks_it(tmp_path: Path) -> None:
+    result = _with_import(tmp_path, "tools/fhir/facts.py", "from medcite.tools.notes import index")
+    assert result.returncode == 1
+    assert "medcite.tools.fhir.facts -> medcite.tools.notes.index" in result.stdout

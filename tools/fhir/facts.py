@@ -13,11 +13,12 @@ from typing import Any
 
 from medcite.core.citation_keys import absence_key
 from medcite.core.errors import InputError
-from medcite.core.evidence import AbsenceFact, Evidence, ObservationFact
+from medcite.core.evidence import AbsenceFact, Evidence, NoteFact, ObservationFact
 from medcite.core.vocabulary import find_observation_name
 from medcite.tools.fhir import render
 from medcite.tools.fhir import resource_fields as rf
-from medcite.tools.fhir.lookups import observation_target, status_codes
+from medcite.tools.fhir.lookups import is_finding, observation_target, status_codes
+from medcite.tools.fhir.notes import patient_notes
 from medcite.tools.fhir.query import SearchQuery
 from medcite.tools.fhir.source import FhirSource
 
@@ -71,6 +72,10 @@ _WINDOW_KINDS = {
     "Immunization": "immunizations",
     "Encounter": "encounters",
     "Procedure": "procedures",
+    "CarePlan": "care plans",
+    "Goal": "goals",
+    "Device": "devices",
+    "MedicationAdministration": "medication administrations",
     "entries": "entries",
 }
 
@@ -134,6 +139,29 @@ def conditions(source: FhirSource, patient_id: str, status: str = "active") -> l
     """Problems by clinical status: 'active', 'resolved' or 'all' (oldest onset first)."""
     found = _search(source, "Condition", patient_id, statuses=status_codes("Condition", status))
     return [render.condition(r) for r in found]
+
+
+def problems_and_findings(
+    source: FhirSource, patient_id: str, status: str = "active"
+) -> tuple[list[Evidence], list[Evidence]]:
+    """Conditions by clinical status, split by SNOMED semantic tag: (problems, social and situational
+    findings), each oldest onset first."""
+    found = _search(source, "Condition", patient_id, statuses=status_codes("Condition", status))
+    problems = [render.condition(r) for r in found if not is_finding(r)]
+    return problems, [render.condition(r) for r in found if is_finding(r)]
+
+
+def no_problems(status: str) -> Evidence:
+    """No condition of this status other than findings and situations (those have their own section)."""
+    what = f"{status} problems (conditions other than findings and situations)"
+    searched = f"Condition, clinical status {status}, not coded as a finding or situation"
+    return absent("Condition", what, searched, "problems", status)
+
+
+def no_findings() -> Evidence:
+    return absent(
+        "Condition", "social or situational findings", "Condition coded as a finding or situation", "findings"
+    )
 
 
 def medications(source: FhirSource, patient_id: str, status: str = "active") -> list[Evidence]:
@@ -208,6 +236,73 @@ def procedures(
 ) -> list[Evidence]:
     """Procedures in the window, newest first (the latest ``latest_n`` when given)."""
     return _recent(source, patient_id, "Procedure", render.procedure, since, until, latest_n)
+
+
+def care_plans(source: FhirSource, patient_id: str, latest_n: int | None = None) -> list[Evidence]:
+    """Care plans with their activities, active ones first, then newest first."""
+    found = _search(source, "CarePlan", patient_id, newest_first=True)
+    resolve = resolver(source)
+    ordered = sorted(found, key=lambda r: r.get("status") != "active")  # stable: newest first within
+    return [render.care_plan(r, resolve) for r in ordered[:latest_n]]
+
+
+def goals(source: FhirSource, patient_id: str) -> list[Evidence]:
+    return [render.generic(r) for r in _search(source, "Goal", patient_id)]
+
+
+def devices(source: FhirSource, patient_id: str) -> list[Evidence]:
+    return [render.generic(r) for r in _search(source, "Device", patient_id)]
+
+
+def administrations(
+    source: FhirSource,
+    patient_id: str,
+    since: date | None = None,
+    until: date | None = None,
+    latest_n: int | None = None,
+) -> list[Evidence]:
+    """Medications given (MedicationAdministration), newest first."""
+    return _recent(source, patient_id, "MedicationAdministration", render.medication, since, until, latest_n)
+
+
+def notes(
+    source: FhirSource,
+    patient_id: str,
+    since: date | None = None,
+    until: date | None = None,
+    note_type: str | None = None,
+    latest_n: int | None = None,
+) -> list[Evidence]:
+    """Every section of the notes written in the window (newest note first, sections in document order),
+    of the latest ``latest_n`` notes when given."""
+    found = patient_notes(source, patient_id, since, until, note_type)
+    return [ev for note in found[:latest_n] for ev in render.note_sections(note)]
+
+
+ASSESSMENT_WORDS = ("assessment", "plan", "impression")
+
+
+def _assessment(sections: list[Evidence]) -> list[Evidence]:
+    """A note's assessment and plan sections; else its first section (or the line saying it was not read)."""
+    picked = [
+        e
+        for e in sections
+        if isinstance(e.fact, NoteFact) and any(w in (e.fact.section or "").lower() for w in ASSESSMENT_WORDS)
+    ]
+    return picked or sections[:1]
+
+
+def recent_assessments(source: FhirSource, patient_id: str, latest_n: int = 3) -> list[Evidence]:
+    """The assessment and plan of each of the latest ``latest_n`` notes, newest first."""
+    found = patient_notes(source, patient_id)[:latest_n]
+    return [ev for note in found for ev in _assessment(render.note_sections(note))]
+
+
+def no_notes(since: date | None = None, until: date | None = None, note_type: str | None = None) -> Evidence:
+    words, slug = window_words(since, until)
+    kind = f"{note_type} notes" if note_type else "clinical notes"
+    searched = "DocumentReference and DiagnosticReport.presentedForm" + (f", type {note_type!r}" if note_type else "")
+    return absent("DocumentReference", kind + words, searched + (words or ", all dates"), "notes", note_type, *slug)
 
 
 def _code_key(res: Resource) -> str:

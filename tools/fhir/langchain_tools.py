@@ -82,6 +82,18 @@ class TimelineArgs(_Window):
     max_lines: int = Field(default=80, ge=1, le=400, description="most lines to return, oldest first")
 
 
+class NoteTypeArg(BaseModel):
+    note_type: str | None = Field(
+        default=None,
+        max_length=80,
+        description="LOINC code or words of the note type: '34117-2', 'progress', 'discharge summary'",
+    )
+
+
+class ReadNotesArgs(_Window, NoteTypeArg):
+    latest_n: int = Field(default=1, ge=1, le=20, description="how many of the latest notes to read in full")
+
+
 # Each tool's argument schema by name (the agent's rules are checked against it at start-up).
 TOOL_ARGS: dict[str, type[BaseModel]] = {
     "get_patient": NoArgs,
@@ -94,6 +106,7 @@ TOOL_ARGS: dict[str, type[BaseModel]] = {
     "search_observations": ObservationArgs,
     "latest_results": LatestResultsArgs,
     "patient_timeline": TimelineArgs,
+    "read_notes": ReadNotesArgs,
 }
 
 
@@ -157,6 +170,12 @@ def make_fhir_tools(source: FhirSource, patient_id: str, as_of: date | None = No
         found = facts.timeline(source, pid, since, until)
         return _answer(found, facts.nothing_in_window("entries", since, until), max_lines)
 
+    def read_notes(
+        since: date | None = None, until: date | None = None, note_type: str | None = None, latest_n: int = 1
+    ) -> ToolResult:
+        found = facts.notes(source, pid, since, until, note_type, latest_n)
+        return _answer(found, facts.no_notes(since, until, note_type))
+
     specs: list[tuple[Callable[..., ToolResult], str]] = [
         (get_patient, "The patient's demographics: name, sex, birth date and age, deceased date."),
         (list_conditions, "The patient's conditions (problems) by clinical status, with onset."),
@@ -168,6 +187,7 @@ def make_fhir_tools(source: FhirSource, patient_id: str, as_of: date | None = No
         (search_observations, "Lab results and vital signs for one LOINC code or name, newest first, with trend."),
         (latest_results, "The latest value of every lab result and vital sign, with trend."),
         (patient_timeline, "Everything recorded for the patient in a date window, oldest first."),
+        (read_notes, "The latest clinical notes in a date window, every section in full, newest note first."),
     ]
     return [
         StructuredTool.from_function(

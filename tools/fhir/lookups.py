@@ -41,3 +41,31 @@ def status_codes(resource_type: str, group: str) -> tuple[str, ...]:
     if group not in groups:
         raise ValueError(f"status {group!r} is not one of {', '.join([*groups, 'all'])} for {resource_type}")
     return tuple(groups[group])
+
+
+_SEMANTIC_TAG_RE = re.compile(r"\(([a-z][a-z /\-]*)\)\s*$")
+SNOMED = "http://snomed.info/sct"
+
+
+def semantic_tag(concept: object) -> str | None:
+    """The SNOMED CT semantic tag at the end of a concept's display ('finding' for 'Stress (finding)'):
+    the SNOMED coding's display first, else the concept's text."""
+    if not isinstance(concept, dict):
+        return None
+    codings = [c for c in concept.get("coding") or [] if isinstance(c, dict)]
+    shown = [c.get("display") for c in codings if c.get("system") == SNOMED] + [concept.get("text")]
+    for text in shown:
+        if isinstance(text, str) and (m := _SEMANTIC_TAG_RE.search(text)):
+            return m.group(1)
+    return None
+
+
+@cache
+def finding_tags() -> frozenset[str]:
+    """Semantic tags listed under 'Social history and findings' rather than as problems."""
+    return frozenset(load_json("medcite.tools.fhir", "data/problem_groups.json")["findings_tags"])
+
+
+def is_finding(condition: dict[str, object]) -> bool:
+    """A Condition coded as a finding or situation (social and situational findings, not a disorder)."""
+    return semantic_tag(condition.get("code")) in finding_tags()

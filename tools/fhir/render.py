@@ -9,6 +9,7 @@ from typing import Any
 
 from medcite.core.evidence import (
     AllergyFact,
+    CarePlanFact,
     Code,
     ConditionFact,
     EncounterFact,
@@ -16,6 +17,7 @@ from medcite.core.evidence import (
     Fact,
     ImmunizationFact,
     MedicationFact,
+    NoteFact,
     ObservationFact,
     PatientFact,
     ProcedureFact,
@@ -27,6 +29,8 @@ from medcite.tools.fhir import observation_values as ov
 from medcite.tools.fhir import resource_fields as rf
 from medcite.tools.fhir.fhir_dates import day_of
 from medcite.tools.fhir.formatting import clean_text, format_number, format_quantity, primary_coding, system_label
+from medcite.tools.fhir.note_sections import split_sections
+from medcite.tools.fhir.notes import ClinicalNote
 
 Resource = dict[str, Any]
 Resolve = Callable[[str], Resource | None]
@@ -47,9 +51,10 @@ def code_of(concept: Any) -> Code:
     )
 
 
-def _reasons(res: Resource, resolve: Resolve | None) -> list[str]:
-    found = [clean_text(rf.concept_text(c) or "", 80) for c in res.get("reasonCode") or []]
-    for ref in res.get("reasonReference") or []:
+def _linked_names(refs: Any, resolve: Resolve | None) -> list[str]:
+    """Names of referenced resources: the reference's display, else the target's code."""
+    found = []
+    for ref in refs or []:
         if not isinstance(ref, dict):
             continue
         text = ref.get("display")
@@ -59,6 +64,12 @@ def _reasons(res: Resource, resolve: Resolve | None) -> list[str]:
             text = rf.concept_text((linked or {}).get("code"))
         if text:
             found.append(clean_text(text, 80))
+    return found
+
+
+def _reasons(res: Resource, resolve: Resolve | None) -> list[str]:
+    found = [clean_text(rf.concept_text(c) or "", 80) for c in res.get("reasonCode") or []]
+    found += _linked_names(res.get("reasonReference"), resolve)
     return [r for r in dict.fromkeys(found) if r]
 
 
@@ -141,7 +152,7 @@ def medication(res: Resource, resolve: Resolve | None = None) -> Evidence:
         code=code_of(concept),
         status=res.get("status") or "status unknown",
         intent=res.get("intent"),
-        authored=day_of(res.get("authoredOn")),
+        authored=day_of(res.get("authoredOn") or res.get("effectiveDateTime") or res.get("effectivePeriod")),
         dosage=_dosage(res),
         reasons=_reasons(res, resolve),
     )
@@ -259,15 +270,69 @@ def observation(res: Resource, earlier: list[Resource] | None = None) -> Evidenc
 
 
 def generic(res: Resource) -> Evidence:
-    """Any other clinical resource: its code (or type) and status."""
-    concept = res.get("code") or next(iter(res.get("category") or []), None) or res.get("description")
+    """Any other clinical resource: its code (or type, or description) and status."""
+    concept = (
+        res.get("code")
+        or res.get("type")
+        or next(iter(res.get("category") or []), None)
+        or res.get("description")
+        or next(({"text": n.get("name")} for n in res.get("deviceName") or [] if isinstance(n, dict)), None)
+    )
+    goal_status = res.get("lifecycleStatus")
+    achievement = rf.concept_text(res.get("achievementStatus"))
+    status = rf.status(res) or res.get("status") or goal_status or "status unknown"
     fact = ResourceFact(
         resource_type=str(res.get("resourceType")),
         code=code_of(concept),
-        status=rf.status(res) or res.get("status") or "status unknown",
+        status=f"{status}, {clean_text(achievement, 40)}" if achievement else status,
         recorded=day_of(rf.date_value(res)),
     )
     return _evidence(res, fact)
+
+
+def care_plan(res: Resource, resolve: Resolve | None = None) -> Evidence:
+    """A care plan: its kind (the coded category, else the title), status, period, problems and activities."""
+    coded = [c for c in res.get("category") or [] if any(x.display for x in rf.codings_of(c)) or c.get("text")]
+    concept = next(iter(coded), None) or {"text": res.get("title") or res.get("description") or "care plan"}
+    activities = []
+    for activity in res.get("activity") or []:
+        detail = activity.get("detail") if isinstance(activity, dict) else None
+        if isinstance(detail, dict):
+            name = clean_text(rf.concept_text(detail.get("code")) or detail.get("description") or "activity", 80)
+            activities.append(f"{name} ({detail['status']})" if detail.get("status") else name)
+        elif isinstance(activity, dict) and isinstance(activity.get("reference"), dict):
+            activities.append(clean_text(activity["reference"].get("display") or "linked request", 80))
+    start, end = _period_days(res.get("period"))
+    fact = CarePlanFact(
+        code=code_of(concept),
+        status=res.get("status") or "status unknown",
+        intent=res.get("intent"),
+        start=start,
+        end=end,
+        addresses=list(dict.fromkeys(_linked_names(res.get("addresses"), resolve))),
+        activities=list(dict.fromkeys(activities)),
+    )
+    return _evidence(res, fact)
+
+
+def note_sections(note: ClinicalNote) -> list[Evidence]:
+    """One evidence item per section of a note (``DocumentReference/<id>#<slug>``), in document order;
+    a note whose text could not be read is one item keyed by the note, saying why."""
+    base = NoteFact(
+        note_type=note.note_type,
+        note_type_code=note.note_type_code,
+        written=note.written,
+        author=note.author,
+        status=note.status,
+        content_type=note.content_type,
+        also_in=list(note.also_in),
+    )
+    if note.text is None:
+        return [Evidence(key=note.key, fact=base.model_copy(update={"unread": note.unread or "no text"}))]
+    return [
+        Evidence(key=f"{note.key}#{s.slug}", fact=base.model_copy(update={"section": s.title, "text": s.text}))
+        for s in split_sections(note.text)
+    ]
 
 
 def render(res: Resource, resolve: Resolve | None = None, as_of: date | None = None) -> Evidence:
@@ -277,7 +342,7 @@ def render(res: Resource, resolve: Resolve | None = None, as_of: date | None = N
         return patient(res, as_of or date.today())
     if rtype == "Condition":
         return condition(res)
-    if rtype in ("MedicationRequest", "MedicationStatement"):
+    if rtype in ("MedicationRequest", "MedicationStatement", "MedicationAdministration"):
         return medication(res, resolve)
     if rtype == "AllergyIntolerance":
         return allergy(res)
@@ -289,4 +354,6 @@ def render(res: Resource, resolve: Resolve | None = None, as_of: date | None = N
         return procedure(res, resolve)
     if rtype == "Observation":
         return observation(res)
+    if rtype == "CarePlan":
+        return care_plan(res, resolve)
     return generic(res)

@@ -1,12 +1,12 @@
-"""``summarize`` on the Synthea bundles, offline, with the default corpus.
+"""``summarize`` on the Synthea bundles (and two with clinical notes), offline, with the default corpus.
 
 Every bundle runs the real graph, sources and retrieval with a scripted model that writes nothing (the
 model's part is a no-op there): the record-rendered sections are checked against the raw bundle JSON (read
-here independently of tools.fhir) — every citation resolves, facts-section values equal the source values,
-every active condition and medication appears — and the synopsis prompt is checked with the embedded
-model's tokenizer and chat template: within 1,500 tokens, and holding every problem-linked result the
-record has. A few bundles (the demo's, the most problems, none) run the same checks with the default model
-writing the synopsis.
+here independently of tools.fhir) — every citation resolves (a note section to a section of its note),
+facts-section values equal the source values, every active condition and medication appears (disorders among
+the problems, findings apart) — and the synopsis prompt is checked with the embedded model's tokenizer and chat
+template: within 1,500 tokens, and holding every problem-linked result the record has. A few bundles (the
+demo's, the most problems, none) run the same checks with the default model writing the synopsis.
 """
 
 from __future__ import annotations
@@ -30,13 +30,16 @@ from medcite.agent.output import render
 from medcite.agent.problem_links import is_result_of, linked_result_names, links_of
 from medcite.core.evidence import ObservationFact
 from medcite.core.settings import Settings
+from medcite.evals.fhir.raw_bundle import read_bundle
+from medcite.evals.fhir.raw_notes import raw_notes
 from medcite.tools.fhir import open_source, patient_sections
 from medcite.tools.retrieval import GuidelineRetriever
-from tests.conftest import SYNTHEA_DIR
+from tests.conftest import NOTES_DIR, SYNTHEA_DIR
 from tests.fakes import FakeScriptedChatModel
 
-BUNDLES = sorted(SYNTHEA_DIR.glob("*.json"))
+BUNDLES = sorted(SYNTHEA_DIR.glob("*.json")) + sorted(NOTES_DIR.glob("*.json"))[:2]
 MODEL_BUNDLES = [b for b in BUNDLES if b.name.startswith(("Patria_Schimmel", "Louis_Maggio", "Bruno_Bernhard"))]
+FINDING = re.compile(r"\((?:finding|situation)\)$")
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
 
 
@@ -53,7 +56,8 @@ def corpus_ids() -> frozenset[str]:
 
 
 def sig4(value: float) -> float:
-    return float(f"{value:.4g}")
+    """As lines show numbers: 4 significant digits, whole numbers from 1000 up (an income of 134940 stays 134940)."""
+    return float(round(value)) if abs(value) >= 1000 else float(f"{value:.4g}")
 
 
 def numbers(text: str) -> set[float]:
@@ -75,13 +79,28 @@ def clinical_status(r: dict[str, Any]) -> str | None:
     return next((c.get("code") for c in (r.get("clinicalStatus") or {}).get("coding", [])), None)
 
 
+def is_finding(r: dict[str, Any]) -> bool:
+    return r["resourceType"] == "Condition" and any(FINDING.search(c.get("display", "")) for c in r["code"]["coding"])
+
+
+def note_sections(path: Path) -> set[str]:
+    return {n.section_key(h) for n in raw_notes(read_bundle(path)) for h in n.sections}
+
+
 # What each "none recorded" key of a summary claims, checked on the raw bundle.
 ABSENT: dict[str, Any] = {
     "none:allergies": lambda r: r["resourceType"] == "AllergyIntolerance",
-    "none:conditions-active": lambda r: r["resourceType"] == "Condition"
+    "none:problems-active": lambda r: r["resourceType"] == "Condition"
+    and not is_finding(r)
     and clinical_status(r) in ("active", "recurrence", "relapse"),
-    "none:conditions-resolved": lambda r: r["resourceType"] == "Condition"
+    "none:problems-resolved": lambda r: r["resourceType"] == "Condition"
+    and not is_finding(r)
     and clinical_status(r) in ("resolved", "remission", "inactive"),
+    "none:findings": is_finding,
+    "none:notes": lambda r: r["resourceType"] == "DocumentReference" or bool(r.get("presentedForm")),
+    "none:care-plans": lambda r: r["resourceType"] in ("CarePlan", "Goal"),
+    "none:devices": lambda r: r["resourceType"] == "Device",
+    "none:medication-administrations": lambda r: r["resourceType"] == "MedicationAdministration",
     "none:medications-active": lambda r: r["resourceType"] == "MedicationRequest" and r["status"] == "active",
     "none:medications-stopped": lambda r: r["resourceType"] == "MedicationRequest"
     and r["status"] in ("stopped", "completed", "cancelled"),
@@ -124,11 +143,12 @@ def summarizer_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def summarize(bundle: Path, model: PromptedToolChatModel, settings: Settings, retriever: GuidelineRetriever) -> Answer:
     bot = Assistant(source=bundle, settings=settings, model=model, retriever=retriever, checkpointer=InMemorySaver())
     summary = bot.summarize()
-    check_against_bundle(summary, raw_resources(bundle), bot.patient_id or "")
+    check_against_bundle(summary, bundle, bot.patient_id or "")
     return summary
 
 
-def check_against_bundle(summary: Answer, raw: dict[str, dict[str, Any]], patient_id: str) -> None:
+def check_against_bundle(summary: Answer, bundle: Path, patient_id: str) -> None:
+    raw = raw_resources(bundle)
     # Every citation key resolves to a real resource of this bundle or a real corpus passage.
     # A "none recorded" key is cited only where the bundle really holds nothing of that kind.
     # A care-gap key is one of the report's applicable recommendations; "no guideline in the corpus"
@@ -149,6 +169,8 @@ def check_against_bundle(summary: Answer, raw: dict[str, dict[str, Any]], patien
             assert not any(ABSENT[citation.key](r) for r in raw.values()), citation.key
         elif citation.key.startswith("caregap:"):
             assert citation.key in applicable, citation.key
+        elif "#" in citation.key:
+            assert citation.key in note_sections(bundle), citation.key
         else:
             assert citation.key in raw, citation.key
     for key in re.findall(r"\[([A-Za-z]+/[^\]\s]+|(?:guideline|none|caregap):[^\]\s]+)\]", summary.text):
@@ -179,7 +201,8 @@ def check_against_bundle(summary: Answer, raw: dict[str, dict[str, Any]], patien
     by_title = {s.title: set(s.keys) for s in summary.sections}
     active_conditions = {k for k, r in raw.items() if is_active_condition(r)}
     active_meds = {k for k, r in raw.items() if r["resourceType"] == "MedicationRequest" and r["status"] == "active"}
-    assert active_conditions <= by_title["Active problems"]
+    assert {k for k in active_conditions if not is_finding(raw[k])} <= by_title["Active problems"]
+    assert {k for k in active_conditions if is_finding(raw[k])} <= by_title["Social history and findings"]
     assert active_meds <= by_title["Active medications"]
 
     # The synopsis holds only verified sentences; the FHIR export validates (inside render).

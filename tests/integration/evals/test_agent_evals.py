@@ -49,3 +49,15 @@ def test_summary_faithfulness_through_the_agent(tmp_path: Path) -> None:
     for row in rows:
         text = json.dumps(row)
         assert "coverage" in text and "precision" in text
+
+
+def test_notes_qa_through_the_agent_next_to_coded_tasks(tmp_path: Path, notes_bundles: list[Path]) -> None:
+    kinds = ["active_med_count", "note_chief_complaint", "note_latest_plan"]
+    args = ["eval", "fhir", "--bundles", str(notes_bundles[0]), "--limit", LIMIT, "--no-progress"]
+    args += ["--max-new-tokens", "96", "--out", str(tmp_path), *(a for k in kinds for a in ("--kind", k))]
+    assert main(args) == 0
+    rows = records(tmp_path / "fhir")
+    assert [r["kind"] for r in rows] == kinds
+    assert all(isinstance(r["score"], dict) and r["score"]["outcome"] for r in rows)  # type: ignore[index]
+    report = (tmp_path / "fhir" / "report.md").read_text()
+    assert "| (coded data) | 1 |" in report and "| (notes) | 2 |" in report

@@ -276,7 +276,9 @@ def test_summary_sections_come_from_the_record_and_export_validates(tmp_path: Pa
     assert titles[:3] == ["Patient", "Active problems", "Active medications"]
     assert summary.synopsis and summary.synopsis.startswith("Hypertension is active since 2011-03-27")
     active = next(s for s in summary.sections if s.title == "Active problems")
-    assert active.keys == [e.key for e in facts.conditions(SOURCE, PID, "active")]
+    problems, findings = facts.problems_and_findings(SOURCE, PID, "active")
+    assert active.keys == [e.key for e in problems]
+    assert sorted(active.keys + [e.key for e in findings]) == sorted(e.key for e in facts.conditions(SOURCE, PID))
     from medcite.agent.output import render
 
     bundle = json.loads(render(summary, "fhir"))

@@ -26,6 +26,7 @@ EXPECTED = [
     "search_observations",
     "latest_results",
     "patient_timeline",
+    "read_notes",
 ]
 
 
