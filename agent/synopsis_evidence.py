@@ -1,7 +1,8 @@
 """The synopsis prompt's record lines, most salient first.
 
-Order: the patient; active problems; active medications (with their reasons); allergies; the latest note's
-assessment and plan (summaries gather only that section of the recent notes); the results that
+Order: the patient; the latest note's assessment and plan (the clinician's own summary of the visit; summaries
+gather only that section of the recent notes); active problems; active medications (with their reasons);
+allergies; the results that
 belong with the active problems (``problem_links``), newest first, then their procedures and the citable
 absence of any such result the record lacks; other abnormal results (interpretation flag, or outside the
 reference range), newest first; then the other results, newest first, resolved problems and stopped
@@ -83,10 +84,10 @@ def synopsis_evidence(items: list[Evidence]) -> list[Evidence]:
 
     ordered = [
         *[e for e in record if isinstance(e.fact, PatientFact)],
+        *_newest_first([e for e in record if isinstance(e.fact, NoteFact)])[:1],
         *(problems or absence(facts.no_conditions("active"))),
         *(medications or absence(facts.no_medications("active"))),
         *([e for e in record if isinstance(e.fact, AllergyFact)] or absence(facts.no_allergies())),
-        *_newest_first([e for e in record if isinstance(e.fact, NoteFact)])[:1],
         *linked,
         *_latest_per_code(_newest_first(procedures)),
         *[e for name in names for e in absence(facts.no_observations(name))],

@@ -31,7 +31,7 @@ def oracle_answer(task: FhirTask) -> EvalAnswer:
         text = f"{'Yes, it is active' if g.value == 'yes' else 'No, it is resolved'} {cite}."
     elif g.answer_type == "date":
         text = f"The most recent one was on {g.value} {cite}."
-    elif g.answer_type == "list" and isinstance(g.value, list) and len(g.value) == len(g.resource_keys):
+    elif task.kind == "allergy_list" and isinstance(g.value, list) and len(g.value) == len(g.resource_keys):
         text = "Recorded allergies: " + "; ".join(f"{v} [{k}]" for v, k in zip(g.value, g.resource_keys, strict=True))
     elif g.answer_type == "list" and isinstance(g.value, list):
         text = f"The note of {g.date} lists: {'; '.join(g.value)} {cite}."

@@ -25,12 +25,15 @@ REPLY = "This is not found in the record."
 
 
 def _markers(bundle: Path) -> set[str]:
-    """What only this patient's prompts may hold: the family name and the ids of the patient's own
-    resources (shared Organization/Practitioner entries left aside)."""
+    """What only this patient's prompts may hold: the names, birth date and city (the demographics line),
+    and the ids of the patient's own resources (shared Organization/Practitioner entries left aside; prompts
+    show short handles in place of keys, so an id there would be a leak of another kind)."""
     resources = [e["resource"] for e in json.loads(bundle.read_text())["entry"]]
     patient = next(r for r in resources if r["resourceType"] == "Patient")
     own = {r["id"] for r in resources if r is not patient and patient["id"] in json.dumps(r)}  # refer to them
-    return {patient["name"][0]["family"], patient["id"], *own}
+    name = patient["name"][0]
+    shown = {name["family"], *name["given"], patient["birthDate"], patient["address"][0]["city"]}
+    return {*shown, patient["id"], *own}
 
 
 def _prompts(model: FakeScriptedChatModel, since: int = 0) -> str:

@@ -74,8 +74,10 @@ def test_the_summary_shows_recent_notes_and_findings_apart_and_exports_them(tmp_
     summary = assistant.summarize()
     assert isinstance(assistant.model, FakeScriptedChatModel)
     prompt = assistant.model.requests[-1][0][-1]["content"]
-    assert f"[{LATEST_PLAN}]" in prompt  # the synopsis is shown the latest assessment and plan
-    assert "DocumentReference/30f8d1f1" not in prompt  # and only the latest
+    events = [json.loads(line) for line in (tmp_path / "runs" / f"{summary.trace_id}.jsonl").read_text().splitlines()]
+    (shown,) = [e["keys"] for e in events if e["event"] == "prompt_evidence"]
+    assert LATEST_PLAN in shown and "loose dental filling" in prompt  # the latest assessment and plan is shown
+    assert [k for k in shown if k.startswith("DocumentReference/")] == [LATEST_PLAN]  # and only the latest
     titles = [s.title for s in summary.sections]
     assert "Recent notes (assessment and plan of the latest 3)" in titles and "Social history and findings" in titles
     notes = next(s for s in summary.sections if s.title.startswith("Recent notes"))
