@@ -128,11 +128,12 @@ def score_answer(task: FhirTask, answer: EvalAnswer) -> TaskScore:
     """Score ``answer`` against the task's gold, reading the bundle to check cited keys exist."""
     known = known_keys(task.bundle)
     cited = dict.fromkeys([*answer.citation_keys, *inline_keys(answer.text)])
-    fhir_keys = [k for k in cited if not k.startswith("guideline:")]
+    fhir_keys = [k for k in cited if not k.startswith(("guideline:", "none:"))]
+    searched_in_vain = any(k.startswith("none:") for k in cited)  # a count of zero rests on an empty search
     statements = read_statements(task, answer.text)
     claims = [s for s in statements if s.claims]
     right = _answered_correct(task, statements)
-    abstains = not right and _abstains(answer, statements) and not lists_record(statements)
+    abstains = not right and _abstains(answer, statements)
     outcome = outcome_of(right, abstains, task.gold.in_record, answer.fallback)
     abstained = outcome in ("abstained_right", "abstained_wrong")
     golds = _text_golds(task) if task.gold.in_record else []
@@ -143,7 +144,11 @@ def score_answer(task: FhirTask, answer: EvalAnswer) -> TaskScore:
         date_match=date_match(answer.text, task.gold.date) if task.gold.date else None,
         abstained=abstained,
         abstention_correct=abstained != task.gold.in_record,
-        citation_correct=any(k in task.gold.resource_keys for k in fhir_keys) if task.gold.in_record else None,
+        citation_correct=(
+            any(k in task.gold.resource_keys for k in fhir_keys) or (task.gold.value == 0 and searched_in_vain)
+            if task.gold.in_record
+            else None
+        ),
         cited_unknown=[k for k in fhir_keys if k not in known],
         read_as="fallback: the system listed record entries" if answer.fallback else _read_as(statements, right),
         claims=len(claims),

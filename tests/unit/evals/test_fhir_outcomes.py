@@ -305,3 +305,13 @@ def test_missing_data_flag_abstains_only_without_a_claim(tasks: dict[tuple[str, 
     assert score_answer(absent, claimed).outcome == "answered_wrong"
     right = EvalAnswer(text=f"Total cholesterol 171.9 mg/dL on 2018-05-20 {CHOL}.", flags=flag)
     assert score_answer(tasks[BIRGIT, "latest_lab-1"], right).outcome == "answered_correct"
+
+
+def test_a_count_of_zero_is_cited_by_the_empty_search(tasks: dict[tuple[str, str], FhirTask]) -> None:
+    task = tasks[BRUNO, "active_med_count-1"]
+    assert task.gold.value == 0
+    text = "No active medications are recorded [none:medications-active]."
+    score = score_answer(task, EvalAnswer(text=text, citation_keys=["none:medications-active"]))
+    assert (score.outcome, score.citation_correct, score.cited_unknown) == ("answered_correct", True, [])
+    uncited = score_answer(task, EvalAnswer(text="No active medications are recorded."))
+    assert uncited.citation_correct is False
