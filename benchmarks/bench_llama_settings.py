@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
+from llama_perf import llama_counters
 
 from medcite.agent.models.llamacpp import LlamaCppChatModel, resolve_gguf
 from medcite.agent.prompts import load_prompt
@@ -51,19 +52,6 @@ class Bench:
 
     def invoke(self, messages: list[Any]) -> Any:
         return self.bound.invoke(messages)
-
-
-def counters(b: Bench) -> tuple[float, int, float, int]:
-    import llama_cpp
-
-    data = llama_cpp.llama_perf_context(b.model.llama._ctx.ctx)
-    return data.t_p_eval_ms / 1000, int(data.n_p_eval), data.t_eval_ms / 1000, int(data.n_eval)
-
-
-def reset_counters(b: Bench) -> None:
-    import llama_cpp
-
-    llama_cpp.llama_perf_context_reset(b.model.llama._ctx.ctx)
 
 
 def timed(m: Bench, messages: list[Any]) -> tuple[float, str, int]:
@@ -99,11 +87,11 @@ def tokens_per_s(bundle: Path, repeats: int, **kwargs: Any) -> tuple[float, floa
     m.invoke(messages)  # warm-up
     p_rates, g_rates = [], []
     for _ in range(repeats):
-        reset_counters(m)
+        llama_counters(m.model, reset=True)
         m.invoke(messages)
-        p_s, p_n, g_s, g_n = counters(m)
-        p_rates.append(p_n / p_s if p_s else 0.0)
-        g_rates.append(g_n / g_s if g_s else 0.0)
+        c = llama_counters(m.model)
+        p_rates.append(c.prompt_tokens / c.prompt_s if c.prompt_s else 0.0)
+        g_rates.append(c.gen_tokens / c.gen_s if c.gen_s else 0.0)
     return statistics.median(p_rates), statistics.median(g_rates)
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
+from llama_perf import llama_counters
 from tokens import chat_prompt_tokens
 
 from medcite.agent.assistant import SUMMARY_QUESTION, Assistant
@@ -157,20 +158,6 @@ def linked_results(source: FhirSource, patient_id: str, sections: PatientSection
     return held, [e.key for e in missing_linked_results(source, patient_id, sections)]
 
 
-def llama_counters(model: PromptedToolChatModel, reset: bool = False) -> tuple[float, float, int]:
-    """llama.cpp's own prompt-evaluation and generation seconds and evaluated prompt tokens since the last reset."""
-    if not isinstance(model, LlamaCppChatModel):
-        return 0.0, 0.0, 0
-    import llama_cpp
-
-    ctx = model.llama._ctx.ctx
-    if reset:
-        llama_cpp.llama_perf_context_reset(ctx)
-        return 0.0, 0.0, 0
-    data = llama_cpp.llama_perf_context(ctx)
-    return data.t_p_eval_ms / 1000, data.t_eval_ms / 1000, int(data.n_p_eval)
-
-
 def time_bundle(
     path: Path, settings: Settings, model: PromptedToolChatModel, retriever: Any, bare: bool
 ) -> BundleTiming:
@@ -183,7 +170,8 @@ def time_bundle(
         source=source, patient_id=patient_id, settings=settings, model=model, retriever=retriever
     ).summarize()
     total = time.perf_counter() - start
-    prompt_eval, generate, evaluated = llama_counters(model)
+    counters = llama_counters(model)
+    prompt_eval, generate, evaluated = counters.prompt_s, counters.gen_s, counters.prompt_tokens
     events = audit_events(settings, answer.trace_id)
     (draft_call,) = [e for e in events if e["event"] == "model_call"]
     (shown,) = [set(e["keys"]) for e in events if e["event"] == "prompt_evidence"]
